@@ -1,0 +1,8 @@
+"""``flask`` commands: demo, users, rules. Each runs in the app context and uses the domain core."""
+
+
+def init(app):
+    from . import audit, demo, rules, scheduler, users
+
+    for group in (demo.group, users.group, rules.group, audit.group, scheduler.scheduler_group, scheduler.reminders_group):
+        app.cli.add_command(group)

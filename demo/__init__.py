@@ -1,0 +1,1 @@
+"""A believable demo organization, and scripted paths that drive cases through the door."""

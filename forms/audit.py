@@ -1,0 +1,28 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
+
+from workflow.audit_export import FORMATS
+
+KINDS = ["case.opened", "case.transition", "cadre.created", "cadre.updated", "cadre.assessment", "calendar.changed",
+         "rules.created", "user.created", "login.success", "login.failure", "audit.exported"]
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # GET filters; the export POST is protected by CSRFProtect globally
+
+    since = DateField("从 Since", validators=[Optional()])
+    until = DateField("至 Until", validators=[Optional()])
+    unit = SelectField("单位 Unit", validators=[Optional()])
+    case = IntegerField("案件号 Case id", validators=[Optional(), NumberRange(1, 2**31)])
+    cadre = IntegerField("干部号 Cadre id", validators=[Optional(), NumberRange(1, 2**31)])
+    actor = StringField("操作人 Actor (username)", validators=[Optional(), Length(max=60)])
+    kind = SelectField("事件类型 Event kind", choices=[("", "— all 全部 —")] + [(k, k) for k in KINDS], validators=[Optional()])
+
+
+class ExportForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    format = SelectField("格式 Format", choices=[(f, f.upper()) for f in FORMATS], default="csv")

@@ -1,0 +1,117 @@
+"""Step forms built from the workflow's field specs, so the form and the door never disagree.
+
+The forms only parse what the browser sent (a date is a date, a number a number); the door
+validates required fields and guards, and its field errors are shown back on these forms.
+"""
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Optional
+
+from workflow.terms import VOTES
+
+VOTE_ROWS = 15
+
+
+class VoteRow(Form):
+    name = StringField("Member 成员", validators=[Optional()])
+    vote = SelectField("Vote 表决", choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in VOTES.items()],
+                       validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    version = HiddenField()
+
+
+def _field(spec):
+    label, optional = spec.label, [Optional()]
+    if spec.kind == "text":
+        return StringField(label, validators=optional, render_kw={"maxlength": spec.max_length})
+    if spec.kind in ("textarea", "lines"):
+        return TextAreaField(label, validators=optional, render_kw={"rows": 3})
+    if spec.kind == "date":
+        return DateField(label, validators=optional)
+    if spec.kind == "int":
+        return IntegerField(label, validators=optional, render_kw={"min": spec.minimum} if spec.minimum is not None else {})
+    if spec.kind == "bool":
+        return BooleanField(label)
+    if spec.kind == "select":
+        return SelectField(label, choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in spec.choices.items()],
+                           validators=optional)
+    if spec.kind in ("objection", "position"):
+        return SelectField(label, choices=[], coerce=lambda v: int(v) if str(v).isdigit() else None, validators=optional)
+    if spec.kind == "votes":
+        return FieldList(FormField(VoteRow), label=label, min_entries=VOTE_ROWS, max_entries=60)
+    raise ValueError(spec.kind)
+
+
+_CLASSES = {}
+
+
+def step_form_class(track, transition):
+    key = (track, transition.trigger)
+    if key not in _CLASSES:
+        attrs = {spec.name: _field(spec) for spec in transition.fields}
+        _CLASSES[key] = type(f"{track.title()}{transition.trigger.title().replace('_', '')}Form", (ActionForm,), attrs)
+    return _CLASSES[key]
+
+
+def build_step_form(track, transition, case, ctx, formdata=None):
+    """A form for one action on one case; fresh forms get the field defaults."""
+    cls = step_form_class(track, transition)
+    form = cls(formdata=formdata, prefix=transition.trigger)
+    for spec in transition.fields:
+        if spec.kind == "objection":
+            getattr(form, spec.name).choices = [("", "—")] + [
+                (o.id, f"#{o.id} {o.received_on.isoformat()} {o.content[:60]}") for o in case.objections if not o.answered
+            ]
+    for spec in transition.fields:
+        if spec.options is None:
+            continue
+        # A fresh form offers what makes sense now; a submitted one parses against every valid choice.
+        offered = spec.options(ctx) if (formdata is None or spec.kind == "position") else spec.choices
+        getattr(form, spec.name).choices = [("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in offered.items()]
+    if formdata is None:
+        form.version.data = case.version
+        for spec in transition.fields:
+            if spec.default is not None:
+                getattr(form, spec.name).data = spec.default(ctx)
+    return form
+
+
+def form_data(form, fields):
+    """Plain data for the door."""
+    out = {}
+    for spec in fields:
+        value = getattr(form, spec.name).data
+        if spec.kind == "votes":
+            value = [{"name": row.get("name"), "vote": row.get("vote")} for row in value]
+        out[spec.name] = value
+    return out
+
+
+def show_errors(form, field_errors: dict):
+    for name, message in field_errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = list(field.errors) + [message]
+
+
+def open_form_class(track, fields):
+    """The form that opens a case: the cadre, and the track's opening fields."""
+    key = (track, "__open__")
+    if key not in _CLASSES:
+        attrs = {spec.name: _field(spec) for spec in fields}
+        attrs["cadre_id"] = SelectField("干部 Cadre", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[Optional()])
+        _CLASSES[key] = type(f"Open{track.title()}Form", (FlaskForm,), attrs)
+    return _CLASSES[key]

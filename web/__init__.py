@@ -1,0 +1,71 @@
+"""The Flask application factory: a short list of named setup steps, no I/O beyond config."""
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    configure(app, overrides)
+    trust_proxies(app)
+    init_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def configure(app, overrides):
+    from .config import from_environment
+
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(overrides or {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 15}})
+
+
+def trust_proxies(app):
+    """Behind a reverse proxy, TRUSTED_PROXIES=N makes the client address (used by the public
+    form's rate limit and the sign-in audit) come from the N proxies' X-Forwarded-For."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
+def init_extensions(app):
+    from .extensions import init
+
+    init(app)
+
+
+def register_blueprints(app):
+    from .views import admin, audit, auth, cadres, cases, health, intake, reminders
+
+    for module in (auth, cases, cadres, admin, audit, reminders, intake, health):
+        app.register_blueprint(module.bp)
+
+
+def register_error_pages(app):
+    from .errors import init
+
+    init(app)
+
+
+def register_template_helpers(app):
+    from .helpers import init
+
+    init(app)
+
+
+def register_commands(app):
+    from commands import init
+
+    init(app)

@@ -1,0 +1,94 @@
+"""Administrator pages: working-day calendar overrides and the rule set in force."""
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from forms.admin import CalendarOverrideForm, CalendarYearForm
+from forms.auth import EmptyForm
+from models import CalendarOverride, CalendarYear, RuleSet, Unit, User, db
+from workflow import calendar_admin, clock
+from workflow.calendar import WorkingDays
+from workflow.errors import Refused
+from workflow.rules import DEFAULTS
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.before_request
+@login_required
+def only_administrators():
+    if current_user.role != "administrator" and not (request.endpoint == "admin.rules" and request.method == "GET"):
+        abort(403, "This page is for administrators. 此页面仅限系统管理员。")
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+def calendar():
+    form, year_form = CalendarOverrideForm(prefix="day"), CalendarYearForm(prefix="year")
+    status = 200
+    if request.method == "POST":
+        target = year_form if "year-year" in request.form else form
+        if target.validate_on_submit():
+            try:
+                if target is form:
+                    calendar_admin.set_override(db.session, current_user, form.day.data, form.kind.data == "workday", form.name.data)
+                else:
+                    calendar_admin.mark_year_entered(db.session, current_user, year_form.year.data, year_form.note.data)
+                flash("Saved. 已保存。", "success")
+                return redirect(url_for("admin.calendar"))
+            except Refused as exc:
+                flash(exc.message, "error")
+                status = exc.status
+        else:
+            status = 422
+    overrides = db.session.scalars(select(CalendarOverride).order_by(CalendarOverride.day.desc())).all()
+    years = db.session.scalars(select(CalendarYear).order_by(CalendarYear.year)).all()
+    working = WorkingDays.from_db(db.session)
+    this_year = clock.today_local().year
+    coverage = [(y, working.covers(y)) for y in range(this_year - 1, this_year + 3)]
+    return render_template("admin/calendar.html", form=form, year_form=year_form, overrides=overrides, years=years,
+                           coverage=coverage, delete_form=EmptyForm()), status
+
+
+@bp.post("/calendar/<day>/delete")
+def delete_override(day):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        calendar_admin.remove_override(db.session, current_user, date.fromisoformat(day))
+        flash("Removed. 已删除。", "success")
+    except ValueError:
+        abort(404, "No such date. 日期无效。")
+    except Refused as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("admin.calendar"))
+
+
+@bp.get("/rules")
+def rules():
+    rule_sets = db.session.scalars(select(RuleSet).order_by(RuleSet.version.desc())).all()
+    return render_template("admin/rules.html", rule_sets=rule_sets, defaults=DEFAULTS)
+
+
+@bp.route("/units", methods=["GET", "POST"])
+def units():
+    """Units and their supervising officers (who receive escalations)."""
+    all_units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
+    officers = db.session.scalars(select(User).where(User.role == "case_officer", User.active.is_(True)).order_by(User.username)).all()
+    form = EmptyForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        unit = db.session.get(Unit, int(request.form.get("unit_id", "0") or 0)) if request.form.get("unit_id", "").isdigit() else None
+        if unit is None:
+            abort(404, "No such unit. 没有该单位。")
+        raw = request.form.get("supervisor_id", "")
+        user = db.session.get(User, int(raw)) if raw.isdigit() else None
+        try:
+            calendar_admin.set_supervisor(db.session, current_user, unit, user)
+            flash("Saved. 已保存。", "success")
+        except Refused as exc:
+            flash(exc.message, "error")
+        return redirect(url_for("admin.units"))
+    return render_template("admin/units.html", units=all_units, officers=officers, form=form)

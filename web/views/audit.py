@@ -1,0 +1,88 @@
+"""The auditor's pages: events with filters, chain verification, exports within the user's units."""
+import uuid
+from datetime import date
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from forms.audit import AuditFilterForm, ExportForm
+from models import Unit, db
+from workflow import audit_export
+from workflow.access import unit_scope
+from workflow.audit_verify import verify
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+AUDIT_ROLES = ("auditor", "administrator")
+
+
+@bp.before_request
+@login_required
+def only_auditors():
+    if current_user.role not in AUDIT_ROLES:
+        abort(403, "The audit trail is for auditors and administrators. 审计记录仅限审计员和系统管理员。")
+
+
+def _scope_filters(form):
+    scope = unit_scope(db.session, current_user)
+    top_level = any(u.parent_id is None for u in current_user.units)
+    return audit_export.Filters(
+        since=form.since.data, until=form.until.data, unit_ids=scope, include_unitless=top_level,
+        unit=int(form.unit.data) if form.unit.data and form.unit.data.isdigit() else None,
+        case=form.case.data, cadre=form.cadre.data, actor=(form.actor.data or "").strip() or None,
+        kind=form.kind.data or None,
+    )
+
+
+def _filter_form(source):
+    form = AuditFilterForm(source)
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_scope(db.session, current_user))).order_by(Unit.code))
+    form.unit.choices = [("", "— all 全部 —")] + [(str(u.id), u.name) for u in units]
+    return form
+
+
+@bp.get("")
+def events():
+    form = _filter_form(request.args)
+    form.validate()
+    filters = _scope_filters(form) if not form.errors else audit_export.Filters(unit_ids=set())
+    size = current_app.config["PAGE_SIZE"]
+    raw = request.args.get("page", "1")
+    page = max(1, min(int(raw), 1_000_000)) if raw.isdigit() else 1
+    query = audit_export.query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.offset((page - 1) * size).limit(size)).all()
+    export_form = ExportForm(request.args)
+    return render_template("audit/events.html", form=form, rows=rows, page=page, pages=max(1, -(-total // size)),
+                           total=total, export_form=export_form)
+
+
+@bp.get("/verify")
+def verify_chain():
+    verdict = verify(db.session)
+    return render_template("audit/verify.html", verdict=verdict), 200
+
+
+@bp.post("/export")
+def export():
+    form = _filter_form(request.form)
+    export_form = ExportForm(request.form)
+    if not (form.validate() and export_form.validate()):
+        abort(400, "The export filters are not valid: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in {**form.errors, **export_form.errors}.items()))
+    fmt = export_form.format.data
+    folder = Path(current_app.instance_path) / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"audit-{date.today().isoformat()}-{uuid.uuid4().hex}.{fmt}"
+    result = audit_export.export(db.session, current_user, fmt, str(folder / name), _scope_filters(form))
+    (folder / (name + ".manifest.json")).write_text(audit_export.manifest(result), encoding="utf-8")
+    return render_template("audit/exported.html", result=result, name=name)
+
+
+@bp.get("/exports/<name>")
+def download(name):
+    folder = Path(current_app.instance_path) / "exports"
+    path = folder / name
+    if "/" in name or not name.startswith("audit-") or not path.is_file():
+        abort(404, "That export is not available. 导出文件不存在。")
+    return send_file(path, as_attachment=True, download_name=name)

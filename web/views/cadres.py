@@ -1,0 +1,136 @@
+"""Cadre list, profile, create and edit. Every edit is an audit event with before and after."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms.cadres import AssessmentForm, CadreForm
+from models import Cadre, Case, Position, Unit, db
+from workflow import cadres as cadre_service
+from workflow.access import may_manage_cadres, unit_scope
+from workflow.errors import Refused
+from workflow.influence import combined
+from workflow.rules import active_rule_set, rules_of
+from workflow.terms import ASSESSMENT, choices
+
+bp = Blueprint("cadres", __name__)
+
+
+@bp.get("/cadres")
+@login_required
+def list_cadres():
+    scope = unit_scope(db.session, current_user)
+    q = (request.args.get("q") or "").strip()[:60]
+    query = select(Cadre).where(Cadre.unit_id.in_(scope))
+    if q:
+        query = query.where(Cadre.name.contains(q, autoescape=True))
+    sort = request.args.get("sort", "name")
+    order = {"name": Cadre.name, "rank": Cadre.rank, "unit": Cadre.unit_id, "since": Cadre.rank_since}.get(sort, Cadre.name)
+    size = current_app.config["PAGE_SIZE"]
+    raw = request.args.get("page", "1")
+    page = max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    cadres = db.session.scalars(query.options(joinedload(Cadre.unit), joinedload(Cadre.position))
+                                .order_by(order, Cadre.id).offset((page - 1) * size).limit(size)).all()
+    return render_template("cadres/list.html", cadres=cadres, q=q, page=page, pages=max(1, -(-total // size)),
+                           total=total, sort=sort, can_edit=may_manage_cadres(current_user))
+
+
+def _load(cadre_id) -> Cadre:
+    cadre = db.session.get(Cadre, cadre_id)
+    if cadre is None or cadre.unit_id not in unit_scope(db.session, current_user):
+        abort(404, "There is no such cadre in your units. 您所辖单位中没有该干部。")
+    return cadre
+
+
+@bp.get("/cadres/<int:cadre_id>")
+@login_required
+def show(cadre_id):
+    cadre = _load(cadre_id)
+    cases = db.session.scalars(select(Case).where(Case.cadre_id == cadre.id).order_by(Case.id.desc())).all()
+    form = AssessmentForm()
+    form.result.choices = choices(ASSESSMENT)
+    influence = combined(cadre.sanctions, rules_of(active_rule_set(db.session)))
+    return render_template("cadres/show.html", cadre=cadre, cases=cases, assessment_form=form, influence=influence,
+                           can_edit=may_manage_cadres(current_user))
+
+
+def _form_choices(form):
+    scope = unit_scope(db.session, current_user)
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
+    positions = db.session.scalars(select(Position).options(joinedload(Position.unit))
+                                   .where(Position.unit_id.in_(scope)).order_by(Position.unit_id, Position.id)).all()
+    form.unit_id.choices = [(u.id, u.name) for u in units]
+    form.position_id.choices = [("", "—")] + [(p.id, p.label) for p in positions]
+    return scope
+
+
+@bp.route("/cadres/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not may_manage_cadres(current_user):
+        abort(403, "Only case officers and administrators manage cadre records. 只有干部工作人员和管理员可以维护干部信息。")
+    form = CadreForm()
+    scope = _form_choices(form)
+    if form.validate_on_submit():
+        try:
+            cadre = cadre_service.create(db.session, current_user, _values(form), scope)
+        except Refused as exc:
+            flash(exc.message, "error")
+            return render_template("cadres/edit.html", form=form, cadre=None), exc.status
+        flash(f"Cadre {cadre.name} created. 干部信息已创建。", "success")
+        return redirect(url_for("cadres.show", cadre_id=cadre.id))
+    return render_template("cadres/edit.html", form=form, cadre=None), 422 if request.method == "POST" else 200
+
+
+@bp.route("/cadres/<int:cadre_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(cadre_id):
+    if not may_manage_cadres(current_user):
+        abort(403, "Only case officers and administrators manage cadre records. 只有干部工作人员和管理员可以维护干部信息。")
+    cadre = _load(cadre_id)
+    form = CadreForm(obj=cadre) if request.method == "GET" else CadreForm()
+    scope = _form_choices(form)
+    if request.method == "GET":
+        form.version.data = cadre.version
+    if form.validate_on_submit():
+        try:
+            cadre_service.update(db.session, current_user, cadre, _values(form), scope, form.version.data)
+        except (Refused, StaleDataError) as exc:
+            db.session.rollback()
+            message = getattr(exc, "message", cadre_service.STALE)
+            flash(message, "error")
+            db.session.refresh(cadre)
+            form.version.data = cadre.version  # the typed values stay; saving again is a deliberate choice
+            return render_template("cadres/edit.html", form=form, cadre=cadre), getattr(exc, "status", 409)
+        flash("Saved. 已保存。", "success")
+        return redirect(url_for("cadres.show", cadre_id=cadre.id))
+    return render_template("cadres/edit.html", form=form, cadre=cadre), 422 if request.method == "POST" else 200
+
+
+@bp.post("/cadres/<int:cadre_id>/assessments")
+@login_required
+def add_assessment(cadre_id):
+    if not may_manage_cadres(current_user):
+        abort(403, "Only case officers and administrators record assessments. 只有干部工作人员和管理员可以录入考核结果。")
+    cadre = _load(cadre_id)
+    form = AssessmentForm()
+    form.result.choices = choices(ASSESSMENT)
+    if not form.validate_on_submit():
+        flash("Enter a year and a result. 请填写年度和考核结果。", "error")
+        return redirect(url_for("cadres.show", cadre_id=cadre.id)), 303
+    try:
+        proposal = cadre_service.record_assessment(db.session, current_user, cadre, form.year.data, form.result.data)
+    except Refused as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("cadres.show", cadre_id=cadre.id)), 303
+    flash("Assessment recorded. 考核结果已录入。", "success")
+    if proposal is not None:
+        flash(f"{proposal.content} An adjustment case is proposed in the intake inbox: accept or dismiss it with a reason. "
+              "已在线索受理中提出调整建议，请立案或说明不予受理理由。", "info")
+    return redirect(url_for("cadres.show", cadre_id=cadre.id))
+
+
+def _values(form):
+    return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "version")}

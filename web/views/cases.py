@@ -1,0 +1,173 @@
+"""Case list, opening a case, the case page and its actions. Every change goes through the door."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from forms.cases import CaseFilterForm, OpenPromotionForm
+from forms.steps import build_step_form, form_data, open_form_class, show_errors
+from models import AuditEvent, Cadre, Case, Position, Unit, db
+from workflow import clock, door
+from workflow.access import unit_scope
+from workflow.decision import tally
+from workflow.errors import Refused, StaleCase
+from workflow.influence import combined
+from workflow.registry import OPEN_ROLES, WORKFLOWS, open_fields, workflow_for
+from workflow.terms import RANKS, ROLES
+from workflow.terms import label as term
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for("cases.list_cases"))
+
+
+@bp.get("/cases")
+@login_required
+def list_cases():
+    scope = unit_scope(db.session, current_user)
+    form = CaseFilterForm(request.args)
+    form.track.choices = [("", "— all 全部 —")] + [(t, {"promotion": "晋升 Promotion", "adjustment": "调整 Adjustment"}[t]) for t in WORKFLOWS]
+    form.state.choices = [("", "— all 全部 —")] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
+    form.unit.choices = [("", "— all 全部 —")] + [(str(u.id), u.name) for u in units]
+    query = select(Case).join(Case.cadre).where(Case.unit_id.in_(scope))
+    if form.track.data:
+        query = query.where(Case.track == form.track.data)
+    if form.state.data:
+        query = query.where(Case.state == form.state.data)
+    if form.unit.data and form.unit.data.isdigit():
+        query = query.where(Case.unit_id == int(form.unit.data))
+    if form.q.data:
+        query = query.where(Cadre.name.contains(form.q.data.strip()[:60], autoescape=True))
+    sort = request.args.get("sort", "updated")
+    order = {"updated": Case.updated_at.desc(), "due": Case.due_on.asc().nulls_last(), "reference": Case.reference,
+             "cadre": Cadre.name}.get(sort, Case.updated_at.desc())
+    page = _page_arg()
+    size = current_app.config["PAGE_SIZE"]
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    cases = db.session.scalars(
+        query.options(joinedload(Case.cadre), joinedload(Case.unit), joinedload(Case.target_position))
+        .order_by(order, Case.id.desc()).offset((page - 1) * size).limit(size)
+    ).all()
+    return render_template("cases/list.html", cases=cases, form=form, page=page, pages=max(1, -(-total // size)),
+                           total=total, sort=sort)
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@login_required
+def new_case():
+    track = request.args.get("track", "promotion")
+    if track not in WORKFLOWS:
+        abort(404, "There is no such track. 没有该类别。")
+    if current_user.role not in OPEN_ROLES[track]:
+        names = " or ".join(term(ROLES, r, "en") for r in sorted(OPEN_ROLES[track]))
+        abort(403, f"Only a {names} may open {'an' if track[0] in 'aeiou' else 'a'} {track} case; "
+                   f"your role is {term(ROLES, current_user.role)}. 您的角色无权发起此类案件。")
+    scope = unit_scope(db.session, current_user)
+    cadres = db.session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.unit_id.in_(scope)).order_by(Cadre.name)).all()
+    if track == "promotion":
+        form = OpenPromotionForm()
+        positions = db.session.scalars(select(Position).where(Position.unit_id.in_(scope)).order_by(Position.unit_id, Position.id)).all()
+        form.target_position_id.choices = [("", "—")] + [
+            (p.id, f"{p.label} · {term(RANKS, p.rank)}{' · 试用期 probation' if p.probation_applies else ''}") for p in positions]
+    else:
+        form = open_form_class(track, open_fields(track))()
+        if request.method == "GET":
+            form.received_on.data = clock.today_local()
+    form.cadre_id.choices = [("", "—")] + [(c.id, f"{c.name} · {c.unit.name}") for c in cadres]
+    if request.method == "GET" and request.args.get("cadre", "").isdigit():
+        form.cadre_id.data = int(request.args["cadre"])
+    status, reasons = 200, []
+    if form.validate_on_submit():
+        data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "cadre_id", "target_position_id")}
+        try:
+            reuse = request.args.get("reuse", "")
+            outcome = door.open_case(track, current_user, form.cadre_id.data, data,
+                                     target_position_id=getattr(form, "target_position_id", None) and form.target_position_id.data,
+                                     reuse_of=int(reuse) if reuse.isdigit() else None)
+            flash(f"Case {outcome.case.reference} opened. 案件已创建。", "success")
+            return redirect(url_for("cases.show", case_id=outcome.case.id))
+        except Refused as exc:
+            show_errors(form, exc.field_errors)
+            status, reasons = exc.status, [exc.message, *exc.reasons] if not exc.field_errors else exc.reasons
+    elif request.method == "POST":
+        status = 422
+    return render_template("cases/new.html", form=form, reasons=reasons, track=track), status
+
+
+@bp.get("/cases/<int:case_id>")
+@login_required
+def show(case_id):
+    case = door.load_case_for(db.session, case_id, current_user)
+    return _render_case(case)
+
+
+@bp.post("/cases/<int:case_id>/act/<trigger>")
+@login_required
+def act(case_id, trigger):
+    case = door.load_case_for(db.session, case_id, current_user)
+    workflow = workflow_for(case.track)
+    transition = next((t for t in workflow.transitions if t.trigger == trigger), None)
+    if transition is None:
+        return render_template("error.html", status=404, title="Not found 未找到",
+                               message=f"There is no action '{trigger}'.", reasons=[]), 404
+    form = build_step_form(case.track, transition, case, door.make_ctx(db.session, case, current_user), formdata=request.form)
+    form.validate()  # parsing only (dates, numbers); CSRFProtect checked the token; the door judges the rest
+    parse_errors = {name: errs for name, errs in form.errors.items() if name not in ("csrf_token",)}
+    if parse_errors:
+        return _render_case(case, failed=(trigger, form, ["Please correct the marked fields. 请修改标出的内容。"]), status=422)
+    try:
+        outcome = door.advance(case.id, trigger, current_user, form_data(form, transition.fields),
+                               expected_version=form.version.data or None)
+    except Refused as exc:
+        db.session.expire_all()
+        case = door.load_case_for(db.session, case_id, current_user)
+        show_errors(form, exc.field_errors)
+        if isinstance(exc, StaleCase):
+            # The page now shows the case as it is; what was typed stays, and submitting again is a
+            # deliberate choice made with the new state in view.
+            form.version.data = case.version
+        reasons = exc.reasons or [exc.message]
+        if exc.status in (403, 404):
+            raise
+        return _render_case(case, failed=(trigger, form, reasons or [exc.message]), status=exc.status)
+    flash(f"Recorded: {transition.label}. 已记录。", "success")
+    return redirect(url_for("cases.show", case_id=outcome.case.id) + "#timeline")
+
+
+@bp.get("/cases/<int:case_id>/record")
+@login_required
+def full_record(case_id):
+    """纪实: the printable full-process record for the personnel file."""
+    case = door.load_case_for(db.session, case_id, current_user)
+    opened = case.records[0].data if case.records else {}
+    previous = next((r.data.get("previous") for r in case.records if r.trigger == "appoint"), None)
+    opening_rank = previous["rank"] if previous else case.cadre.rank
+    return render_template("cases/record.html", case=case, tally=tally, opening_rank=opening_rank, opened=opened,
+                           printed_at=clock.now())
+
+
+def _render_case(case, failed=None, status=200):
+    workflow = workflow_for(case.track)
+    ctx = door.make_ctx(db.session, case, current_user)
+    actions = []
+    for transition, reasons in door.available_actions(db.session, case, current_user):
+        if failed and failed[0] == transition.trigger:
+            actions.append((transition, failed[2], failed[1], True))
+        else:
+            actions.append((transition, reasons, build_step_form(case.track, transition, case, ctx=ctx), False))
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)).all()
+    influence = combined(case.cadre.sanctions, ctx.rules)
+    # A refused action that is not offered in the case's current state is explained at the top.
+    general = failed[2] if failed and not any(t.trigger == failed[0] for t, *_ in actions) else []
+    return render_template("cases/show.html", case=case, workflow=workflow, actions=actions, events=events,
+                           ctx=ctx, influence=influence, general_reasons=general), status
+
+
+def _page_arg():
+    raw = request.args.get("page", "1")
+    return max(1, min(int(raw), 100000)) if raw.isdigit() else 1

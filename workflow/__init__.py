@@ -1,0 +1,1 @@
+"""The domain core: workflow definitions, the one door, rules, calendar, audit chain."""

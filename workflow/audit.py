@@ -1,0 +1,75 @@
+"""Appending to the hash-chained audit trail, in the caller's transaction."""
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from models import AuditEvent, AuditHead
+
+GENESIS = "0" * 64
+
+
+def jsonable(value):
+    """Plain JSON values only, so what is hashed is exactly what the JSON column gives back."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def event_hash(prev_hash: str, event: AuditEvent) -> str:
+    body = {
+        "prev": prev_hash,
+        "at": event.occurred_at.isoformat(),
+        "actor": event.actor_id,
+        "kind": event.kind,
+        "case": event.case_id,
+        "cadre": event.cadre_id,
+        "unit": event.unit_id,
+        "summary": event.summary,
+        "before": event.before,
+        "after": event.after,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def append(session, *, kind, actor, summary, at, case=None, cadre_id=None, unit_id=None, before=None, after=None):
+    """Add one event after the current chain head. The head row lock serializes writers."""
+    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_hash=GENESIS)
+        session.add(head)
+    event = AuditEvent(
+        occurred_at=at,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind,
+        case_id=case.id if case is not None else None,
+        cadre_id=cadre_id if cadre_id is not None else (case.cadre_id if case is not None else None),
+        unit_id=unit_id if unit_id is not None else (case.unit_id if case is not None else None),
+        summary=summary,
+        before=jsonable(before),
+        after=jsonable(after),
+        prev_hash=head.last_hash,
+    )
+    event.hash = event_hash(head.last_hash, event)
+    session.add(event)
+    session.flush()
+    head.last_event_id, head.last_hash = event.id, event.hash
+    return event
+
+
+def snapshot(obj, columns) -> dict:
+    return jsonable({c: getattr(obj, c) for c in columns})
+
+
+def diff(before: dict, after: dict):
+    changed = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}

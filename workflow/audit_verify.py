@@ -1,0 +1,49 @@
+"""Checking the audit chain: every event's hash, every link, and the head."""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from models import AuditCheckpoint, AuditEvent, AuditHead
+
+from .audit import GENESIS, event_hash
+
+
+@dataclass
+class Verdict:
+    intact: bool
+    checked: int
+    head: str
+    broken_id: int | None = None
+    problem: str = ""
+
+    def sentence(self):
+        if self.intact:
+            return f"intact: {self.checked} events verified; chain head {self.head}"
+        return f"BROKEN at event {self.broken_id}: {self.problem} ({self.checked} events checked before it)"
+
+
+def verify(session, batch=5000) -> Verdict:
+    """Walk the chain in id order, streaming, and stop at the first event that does not hold."""
+    checkpoint = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.up_to_event_id.desc())).first()
+    expected_prev = checkpoint.last_hash if checkpoint else GENESIS
+    last_id = checkpoint.up_to_event_id if checkpoint else None
+    checked = 0
+    anchor = session.get(AuditHead, 1)
+    query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=batch)
+    if checkpoint:
+        query = query.where(AuditEvent.id > checkpoint.up_to_event_id)
+    for event in session.scalars(query):
+        if event.prev_hash != expected_prev:
+            return Verdict(False, checked, expected_prev, event.id,
+                           "its link to the previous event does not match (an event before it was removed, "
+                           "inserted or reordered)")
+        if event_hash(event.prev_hash, event) != event.hash:
+            return Verdict(False, checked, expected_prev, event.id, "its content does not match its hash (it was changed)")
+        expected_prev, last_id = event.hash, event.id
+        checked += 1
+        if checked % batch == 0:
+            session.expunge_all()
+    if anchor is None or anchor.last_hash != expected_prev or anchor.last_event_id != last_id:
+        return Verdict(False, checked, expected_prev, (last_id or 0) + 1 if anchor else None,
+                       "the chain head does not match the last event (events at the end were removed or added)")
+    return Verdict(True, checked, expected_prev)

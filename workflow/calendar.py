@@ -1,0 +1,67 @@
+"""Working days: the official holiday schedule with make-up workdays, plus overrides.
+
+The ``chinesecalendar`` package carries the State Council schedule; an administrator's
+override table corrects it or adds a year before the package does. For a year neither
+covers, Monday-Friday is used and every date computed that way is flagged for review.
+"""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import chinese_calendar
+from sqlalchemy import select
+
+from models import CalendarOverride, CalendarYear
+
+
+@dataclass(frozen=True)
+class Computed:
+    day: date
+    needs_review: bool  # some day in the computation used the Monday-Friday fallback
+
+
+class WorkingDays:
+    def __init__(self, overrides: dict[date, bool] | None = None, entered_years=()):
+        self.overrides = overrides or {}
+        self.entered_years = set(entered_years)
+
+    @classmethod
+    def from_db(cls, session):
+        rows = session.scalars(select(CalendarOverride)).all()
+        years = session.scalars(select(CalendarYear.year)).all()
+        return cls({row.day: row.is_workday for row in rows}, years)
+
+    def is_workday(self, day: date) -> tuple[bool, bool]:
+        """(is it a working day, was the fallback used)."""
+        if day in self.overrides:
+            return self.overrides[day], False
+        try:
+            return chinese_calendar.is_workday(day), False
+        except NotImplementedError:
+            # An administrator who entered the whole year's schedule has covered it.
+            return day.weekday() < 5, day.year not in self.entered_years
+
+    def covers(self, year: int) -> bool:
+        return not self.is_workday(date(year, 6, 1))[1]
+
+    def add(self, start: date, count: int, count_start: bool = True) -> Computed:
+        """The date on which ``count`` working days are complete, starting at ``start``."""
+        if count < 1:
+            raise ValueError(f"a period of {count} working days makes no sense; check the rule set")
+        day = start if count_start else start + timedelta(days=1)
+        seen, review = 0, False
+        while True:
+            workday, fallback = self.is_workday(day)
+            review = review or fallback
+            if workday:
+                seen += 1
+                if seen == count:
+                    return Computed(day, review)
+            day += timedelta(days=1)
+
+    def between(self, after: date, until: date) -> int:
+        """Working days in the interval (after, until]."""
+        day, total = after + timedelta(days=1), 0
+        while day <= until:
+            total += self.is_workday(day)[0]
+            day += timedelta(days=1)
+        return total

@@ -1,0 +1,300 @@
+"""The one door: every change of a case's state goes through ``advance`` (or ``open_case``).
+
+It checks role and unit, the version the user saw, the state, the data and the guards; then
+writes the new state, the step record and the audit event in one transaction and commits.
+Nothing else assigns ``Case.state``.
+"""
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import Cadre, Case, Position, StepRecord, db
+
+from . import audit, clock
+from .access import unit_scope
+from .calendar import WorkingDays
+from .context import Ctx
+from .definition import DataError, clean
+from .errors import Forbidden, GuardFailed, InvalidData, NotFound, StaleCase, WrongState
+from .registry import machine_for, workflow_for
+from .rules import active_rule_set, rules_of
+from .terms import ROLES, label
+
+
+@dataclass
+class Outcome:
+    case: Case
+    record: StepRecord
+    from_state: str | None
+    to_state: str
+
+
+class _Ctx(Ctx):
+    """Ctx that remembers guard results so the machine's conditions and the door agree."""
+
+    def passes(self, transition):
+        return not self.reasons_for(transition)
+
+    def reasons_for(self, transition):
+        cache = self.extra.setdefault("_guards", {})
+        if id(transition) not in cache:
+            reasons = guard_reasons(transition, self)
+            if not reasons and transition.when is not None and not transition.when(self):
+                reasons = ["(another branch applies)"]
+            cache[id(transition)] = reasons
+        return cache[id(transition)]
+
+
+def guard_reasons(transition, ctx) -> list[str]:
+    """The sentences of every guard that fails; data guards only once data is given."""
+    out = []
+    for guard in transition.guards:
+        if guard.needs_data and ctx.data is None:
+            continue
+        result = guard.check(ctx)
+        if result:
+            out.extend([result] if isinstance(result, str) else result)
+    return out
+
+
+def make_ctx(session, case, actor, data=None, now=None):
+    now = now or clock.now()
+    return _Ctx(
+        session=session, case=case, actor=actor, now=now, today=clock.local_date(now),
+        rules=rules_of(case.rule_set), calendar=WorkingDays.from_db(session), data=data,
+    )
+
+
+def load_case_for(session, case_id, actor, lock=False) -> Case:
+    query = select(Case).where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update()
+    case = session.scalars(query).one_or_none()
+    if case is None or case.unit_id not in unit_scope(session, actor):
+        raise NotFound("There is no such case in your units. 您所辖单位中没有该案件。")
+    return case
+
+
+def available_actions(session, case, actor, now=None):
+    """[(transition, reasons)] for the triggers this actor's role may use in the case's state."""
+    workflow = workflow_for(case.track)
+    ctx = make_ctx(session, case, actor, now=now)
+    out = []
+    for transition in workflow.from_state(case.state):
+        if actor.role not in transition.roles:
+            continue
+        branches = workflow.candidates(case.state, transition.trigger)
+        reason_sets = [guard_reasons(b, ctx) for b in branches]
+        reasons = [] if any(not r for r in reason_sets) else _unique(r for rs in reason_sets for r in rs)
+        out.append((transition, reasons))
+    return out
+
+
+def advance(case_id, trigger, actor, data=None, expected_version=None, session=None) -> Outcome:
+    session = session or db.session
+    return _committed(session, _advance, session, case_id, trigger, actor, data, expected_version)
+
+
+def _committed(session, work, *args):
+    """Run ``work`` and commit; on any failure roll back, so a refusal writes nothing."""
+    try:
+        outcome = work(*args)
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise StaleCase(_stale_text()) from None
+    except Exception:
+        session.rollback()
+        raise
+    return outcome
+
+
+def _advance(session, case_id, trigger, actor, data, expected_version):
+    now = clock.now()
+    case = load_case_for(session, case_id, actor, lock=True)
+    workflow = workflow_for(case.track)
+    if trigger not in workflow.triggers():
+        raise NotFound(f"'{trigger}' is not an action of the {case.track} track.")
+    allowed_roles = {r for t in workflow.transitions if t.trigger == trigger for r in t.roles}
+    if actor.role not in allowed_roles:
+        names = ", ".join(label(ROLES, r) for r in sorted(allowed_roles))
+        raise Forbidden(f"Your role ({label(ROLES, actor.role)}) may not do this; it is for: {names}. 您的角色无权进行此操作。")
+    if expected_version is not None and str(expected_version).strip() != str(case.version):
+        raise StaleCase(_stale_text())
+    branches = workflow.candidates(case.state, trigger)
+    if not branches:
+        where = sorted({s for t in workflow.transitions if t.trigger == trigger for s in t.sources})
+        raise WrongState(
+            f"This case is now '{workflow.state(case.state).label}'; this action is possible only in: "
+            + ", ".join(workflow.state(s).label for s in where) + ". 案件当前状态不能进行此操作。"
+        )
+    # What stands in the way whatever is typed is said first, before asking to fix fields.
+    precheck = make_ctx(session, case, actor, now=now)
+    blocking = [guard_reasons(b, precheck) for b in branches]
+    if all(blocking):
+        raise GuardFailed("This step cannot be taken yet. 暂不能进行此步骤。", reasons=_unique(r for rs in blocking for r in rs))
+    try:
+        cleaned = clean(branches[0].fields, data)
+    except DataError as exc:
+        raise InvalidData("Please correct the marked fields. 请修改标出的内容。", field_errors=exc.errors) from None
+    ctx = make_ctx(session, case, actor, data=cleaned, now=now)
+    ctx.extra["_version_before"] = case.version
+    machine, state_enum = machine_for(case.track)
+    dest = _fire(machine, state_enum, trigger, case, ctx, branches)
+    chosen = next(b for b in branches if b.dest == dest and ctx.passes(b))
+    from_state = case.state
+    case.state = dest  # the one place a case's state is written
+    ctx.from_state = from_state
+    for effect in chosen.effects:
+        effect(ctx)
+    return _finish(session, ctx, workflow, trigger, cleaned, from_state, now)
+
+
+def _fire(machine, state_enum, trigger, case, ctx, branches):
+    from .machine import fire
+
+    dest = fire(machine, state_enum, trigger, case.state, ctx)
+    if dest is None:
+        reasons = _unique(r for b in branches for r in ctx.reasons_for(b) if not r.startswith("("))
+        raise GuardFailed("This step cannot be taken yet. 暂不能进行此步骤。", reasons=reasons)
+    return dest
+
+
+def _finish(session, ctx, workflow, trigger, cleaned, from_state, now):
+    case = ctx.case
+    if case.state != from_state:
+        case.state_since = now
+    case.updated_at = now
+    if workflow.state(case.state).final:
+        case.closed_at = now
+    facts = {k: v for k, v in ctx.extra.items() if not k.startswith("_")}
+    record = StepRecord(
+        case=case, trigger=trigger, from_state=from_state, to_state=case.state,
+        data=audit.jsonable({**cleaned, **facts}), actor_id=ctx.actor.id, recorded_at=now,
+    )
+    # Planned after the record joins case.records, so a deadline may depend on this very step.
+    session.add(record)
+    with session.no_autoflush:
+        needs_review = plan_deadline(case, workflow, ctx.rules, ctx.today)
+    session.flush()
+    transition = workflow.from_state(from_state)
+    title = next(t.label for t in transition if t.trigger == trigger)
+    audit.append(
+        session, kind="case.transition", actor=ctx.actor, case=case, at=now,
+        summary=f"{case.reference}: {title} ({from_state} → {case.state})",
+        before={"state": from_state, "version": ctx.extra["_version_before"]},
+        after={"state": case.state, "version": case.version, "record_id": record.id, "trigger": trigger,
+               "data": record.data, "due_on": case.due_on, "due_needs_review": needs_review},
+    )
+    return Outcome(case=case, record=record, from_state=from_state, to_state=case.state)
+
+
+def plan_deadline(case, workflow, rules, today):
+    """The current step's deadline: the state's own (publicity end, probation end, reassignment
+    due), or the stale-step limit of the rule set."""
+    from datetime import timedelta
+
+    state = workflow.state(case.state)
+    case.due_needs_review = False
+    if state.final:
+        case.due_on, case.due_kind = None, ""
+    elif state.deadline is not None:
+        case.due_on, case.due_kind = state.deadline(case, rules)
+        case.due_needs_review = case.due_kind == "publicity_end" and case.publicity_needs_review
+    else:
+        days = rules.expected_days(case.state)
+        entered = clock.local_date(case.state_since)
+        case.due_on = entered + timedelta(days=days) if days else None
+        case.due_kind = "step_limit"
+    return case.due_needs_review
+
+
+def open_case(track, actor, cadre_id, data, target_position_id=None, session=None, reuse_of=None) -> Outcome:
+    """Open a case in the workflow's first state; the opening record and audit event with it.
+    ``reuse_of``: a reusable adjustment case of the same cadre, linked to the new nomination."""
+    session = session or db.session
+    linked = None
+    if reuse_of:
+        linked = session.get(Case, reuse_of)
+        if linked is None or linked.cadre_id != cadre_id or linked.state != "reusable":
+            linked = None
+    return _committed(session, _open, session, track, actor, cadre_id, target_position_id, data, None, linked)
+
+
+def _open(session, track, actor, cadre_id, target_position_id, data, initial_state=None, linked_case=None):
+    """Also used inside another step's transaction (a referral, a failed probation): no commit here."""
+    from .registry import OPEN_ROLES, open_fields
+
+    now = clock.now()
+    if actor.role not in OPEN_ROLES[track]:
+        names = " or ".join(label(ROLES, r, "en") for r in sorted(OPEN_ROLES[track]))
+        raise Forbidden(f"Only a {names} may open {'an' if track[0] in 'aeiou' else 'a'} {track} case; "
+                        f"your role is {label(ROLES, actor.role)}. 您的角色无权发起此类案件。")
+    scope = unit_scope(session, actor)
+    cadre = session.get(Cadre, cadre_id) if cadre_id else None
+    if linked_case is not None and cadre is not None and cadre.id == linked_case.cadre_id:
+        scope = scope | {cadre.unit_id}  # the cadre is already part of a case the actor works on
+    if cadre is None or cadre.unit_id not in scope:
+        raise InvalidData("Choose a cadre of your units.", field_errors={"cadre_id": "Choose a cadre of your units. 请选择所辖单位的干部。"})
+    position = session.get(Position, target_position_id) if target_position_id else None
+    if track == "promotion" and (position is None or position.unit_id not in scope):
+        raise InvalidData("Choose a post in your units.", field_errors={"target_position_id": "Choose a post in your units. 请选择所辖单位的职位。"})
+    try:
+        cleaned = clean(open_fields(track), data)
+    except DataError as exc:
+        raise InvalidData("Please correct the marked fields. 请修改标出的内容。", field_errors=exc.errors) from None
+    if cleaned.get("source") == "self" and not cleaned.get("evidence"):
+        raise InvalidData("A self-recommendation needs evidence of results.", field_errors={"evidence": "A self-recommendation needs evidence of results. 自我推荐须附实绩材料。"})
+    existing = session.scalars(
+        select(Case).where(Case.cadre_id == cadre.id, Case.track == track, Case.closed_at.is_(None))
+    ).first()
+    if existing is not None and linked_case is not None:
+        existing.linked_case_id, linked_case.linked_case_id = linked_case.id, existing.id
+        return Outcome(case=existing, record=None, from_state=existing.state, to_state=existing.state)
+    if existing is not None:
+        raise GuardFailed("This cadre already has an open case on this track.", reasons=[
+            f"{cadre.name} already has the open case {existing.reference}; finish or withdraw it first. 该干部已有在办案件。"])
+    rule_set = active_rule_set(session)
+    workflow = workflow_for(track)
+    case = Case(
+        reference=f"tmp-{uuid.uuid4().hex[:16]}", track=track, state=initial_state or workflow.initial, cadre=cadre,
+        unit_id=position.unit_id if position else (linked_case.unit_id if linked_case is not None else cadre.unit_id),
+        target_position=position,
+        source=cleaned.get("source") or cleaned.get("trigger_source") or "", opened_by_id=actor.id, opened_at=now,
+        rule_set=rule_set, state_since=now, updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    case.reference = f"{track[0].upper()}-{clock.local_date(now).year}-{case.id:05d}"
+    if linked_case is not None:
+        case.linked_case_id, linked_case.linked_case_id = linked_case.id, case.id
+    ctx = make_ctx(session, case, actor, data=cleaned, now=now)
+    plan_deadline(case, workflow, ctx.rules, ctx.today)
+    record = StepRecord(case=case, trigger="open", from_state=None, to_state=case.state,
+                        data=audit.jsonable(cleaned), actor_id=actor.id, recorded_at=now)
+    session.add(record)
+    session.flush()
+    audit.append(
+        session, kind="case.opened", actor=actor, case=case, at=now,
+        summary=f"{case.reference}: opened for {cadre.name}" + (f" → {position.title}" if position else ""),
+        after={"state": case.state, "version": case.version, "record_id": record.id, "data": record.data,
+               "rule_set_version": rule_set.version, "target_position_id": target_position_id,
+               "linked_case_id": case.linked_case_id},
+    )
+    return Outcome(case=case, record=record, from_state=None, to_state=case.state)
+
+
+def _stale_text():
+    return ("This case was changed by someone else after you opened the page. Nothing was saved. The page now shows "
+            "the case as it is; what you typed is kept below: check it and submit again if it still applies. "
+            "案件已被他人更新，本次未保存；页面已显示最新情况，您填写的内容已保留，请核对后再提交。")
+
+
+def _unique(items):
+    out = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out
