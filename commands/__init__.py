@@ -2,7 +2,7 @@
 
 
 def init(app):
-    from . import audit, demo, rules, scheduler, users
+    from . import audit, demo, rules, scale, scheduler, users  # noqa: F401 (scale adds "demo scale")
 
     for group in (demo.group, users.group, rules.group, audit.group, scheduler.scheduler_group, scheduler.reminders_group):
         app.cli.add_command(group)
