@@ -1,4 +1,6 @@
-import logging
+import os
+import signal
+import threading
 from datetime import datetime
 
 import click
@@ -15,17 +17,33 @@ reminders_group = AppGroup("reminders", help="Reminders.")
 
 
 @scheduler_group.command("run")
-def run_command():
-    """Run the scheduler until stopped (Ctrl+C)."""
-    from workflow.scheduler import JOB_DEFAULTS, JOBS, build
+@click.option("--poll", "poll_seconds", type=float, default=lambda: float(os.environ.get("SCHEDULER_POLL_SECONDS", "5")),
+              show_default="5, or SCHEDULER_POLL_SECONDS",
+              help="how often a standby tries the lock and the active one checks it still holds it")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=lambda: os.environ.get("LOG_FORMAT", "text"),
+              show_default="text, or LOG_FORMAT")
+def run_command(poll_seconds, log_format):
+    """Run the scheduler until stopped (Ctrl+C or SIGTERM).
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    scheduler = build(current_app._get_current_object())
-    click.echo(f"Scheduler started (UTC; defaults {JOB_DEFAULTS}); jobs: " + ", ".join(f"{j.id} every {j.minutes} min" for j in JOBS))
+    Start it on two hosts for high availability: one takes the lock (a PostgreSQL advisory lock,
+    or a file lock beside a SQLite database) and runs the jobs; the other stands by and takes
+    over within a poll interval when the first dies or loses its database connection."""
+    from web import jsonlog
+    from workflow import scheduler as scheduling
+
+    jsonlog.configure(log_format)
+    app = current_app._get_current_object()
+    leadership = scheduling.leadership_for(app)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"Scheduler started (UTC; defaults {scheduling.JOB_DEFAULTS}); jobs: "
+               + ", ".join(f"{j.id} every {j.minutes} min" for j in scheduling.JOBS)
+               + f"; one active at a time by {leadership.describe()}")
     try:
-        scheduler.start()
+        scheduling.run_with_leadership(app, leadership, poll_seconds, stop)
     except (KeyboardInterrupt, SystemExit):
-        click.echo("Scheduler stopped.")
+        pass
+    click.echo("Scheduler stopped.")
 
 
 def _moment(_ctx, _param, value):

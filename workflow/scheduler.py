@@ -11,11 +11,13 @@ scheduler or a catch-up after downtime sends nothing twice. Job defaults, chosen
 - ``max_instances=1``: a slow pass is never overlapped by the next one in the same process.
 """
 import logging
+import threading
 import traceback
 from dataclasses import dataclass
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import make_url
 
 from models import SchedulerJob, db
 
@@ -91,3 +93,173 @@ def _record_next_runs(app, scheduler):
             db.session.add(health)
         db.session.commit()
         db.session.remove()
+
+
+# --- high availability: one active scheduler, the others stand by ------------------------------
+#
+# Every scheduler process first takes a lock. On PostgreSQL it is a session-level advisory lock
+# held on a dedicated connection (not one of the pool's): it lasts exactly as long as that
+# connection, so when the active process dies, is killed or loses its connection, PostgreSQL
+# releases it and a standby's next pg_try_advisory_lock takes over. On SQLite (one host) an
+# exclusive file lock beside the database file does the same. Between the active process losing
+# its connection and noticing it (at most one poll interval) two passes may overlap: that is safe,
+# because every reminder is inserted once by its unique key and e-mail is claimed row by row.
+
+LOCK_KEY = 0x4361647265666C6F  # "Cadreflo": the advisory lock id (per database)
+
+
+class PostgresLeadership:
+    """pg_try_advisory_lock on a dedicated autocommit connection with TCP keepalives."""
+
+    def __init__(self, url: str, key: int = LOCK_KEY):
+        self.url = url.replace("postgresql+psycopg://", "postgresql://", 1)
+        self.key = key
+        self.conn = None
+
+    def acquire(self) -> bool:
+        import psycopg
+
+        try:
+            if self.conn is None or self.conn.closed:
+                self.conn = psycopg.connect(self.url, autocommit=True, connect_timeout=5, keepalives=1, keepalives_idle=10,
+                                            keepalives_interval=5, keepalives_count=3, application_name="cadreflow-scheduler")
+            return bool(self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0])
+        except psycopg.Error as exc:
+            log.warning("scheduler lock: cannot reach PostgreSQL: %s", exc)
+            self._drop()
+            return False
+
+    def alive(self) -> bool:
+        """Still ours: the lock lives as long as this connection answers."""
+        import psycopg
+
+        try:
+            self.conn.execute("SELECT 1")
+            return True
+        except (psycopg.Error, AttributeError):
+            self._drop()
+            return False
+
+    def backend_pid(self):
+        return self.conn.info.backend_pid if self.conn is not None and not self.conn.closed else None
+
+    def release(self):
+        import psycopg
+
+        if self.conn is not None and not self.conn.closed:
+            try:
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
+            except psycopg.Error:
+                pass
+        self._drop()
+
+    def _drop(self):
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except Exception:  # closing a broken connection must not stop the scheduler; it is gone either way
+                pass
+        self.conn = None
+
+    def describe(self):
+        return "PostgreSQL advisory lock"
+
+
+class FileLeadership:
+    """An exclusive flock on a file beside the SQLite database (schedulers on one host)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.handle = None
+
+    def acquire(self) -> bool:
+        import fcntl
+
+        if self.handle is None:
+            self.handle = open(self.path, "a+")  # noqa: SIM115 (held open for as long as we lead)
+        try:
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+
+    def alive(self) -> bool:
+        return self.handle is not None
+
+    def release(self):
+        if self.handle is not None:
+            self.handle.close()
+            self.handle = None
+
+    def describe(self):
+        return f"file lock {self.path}"
+
+
+class NoLeadership:
+    """In-memory SQLite and other single-process setups: always the one scheduler."""
+
+    def acquire(self):
+        return True
+
+    def alive(self):
+        return True
+
+    def release(self):
+        pass
+
+    def describe(self):
+        return "no lock (single process)"
+
+
+def leadership_for(app):
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "postgresql":
+        return PostgresLeadership(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return FileLeadership(url.database + ".scheduler-lock")
+    return NoLeadership()
+
+
+def run_with_leadership(app, leadership, poll_seconds=5.0, stop=None):
+    """Stand by until the lock is ours; run the jobs while we hold it; stand by again if it is lost.
+
+    Returns when ``stop`` is set (or raises what the scheduler raises, e.g. KeyboardInterrupt)."""
+    stop = stop or threading.Event()
+    standing_by = False
+    try:
+        while not stop.is_set():
+            if not leadership.acquire():
+                if not standing_by:
+                    log.info("scheduler standing by: another scheduler holds the %s", leadership.describe(),
+                             extra={"event": "standby"})
+                    standing_by = True
+                stop.wait(poll_seconds)
+                continue
+            standing_by = False
+            log.info("scheduler active: %s acquired", leadership.describe(), extra={"event": "active"})
+            scheduler = build(app)
+            lost = threading.Event()
+            watcher = threading.Thread(target=_watch, args=(leadership, scheduler, poll_seconds, stop, lost), daemon=True,
+                                       name="scheduler-lock-watch")
+            watcher.start()
+            try:
+                scheduler.start()  # blocks until shut down (by the watcher when the lock is lost or on stop)
+            finally:
+                lost.set()  # the watcher ends with the scheduler
+            if stop.is_set():
+                break
+            log.warning("scheduler lost the %s: jobs stopped, standing by", leadership.describe(), extra={"event": "lost"})
+    finally:
+        leadership.release()
+
+
+def _watch(leadership, scheduler, poll_seconds, stop, done):
+    while not done.wait(poll_seconds):
+        stopping = stop.is_set()
+        if stopping or not leadership.alive():
+            done.set()
+            try:  # on stop, let a running pass finish; on a lost lock, stop at once
+                scheduler.shutdown(wait=stopping)
+            except Exception as exc:  # not running yet or already stopped: nothing more to stop
+                log.debug("scheduler shutdown: %s", exc)
+            return
