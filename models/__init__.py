@@ -7,6 +7,7 @@ from .intake import Submission
 from .org import Position, Unit
 from .reminders import Reminder, SchedulerJob
 from .rules import CalendarOverride, CalendarYear, RuleSet
+from .signin import SigninAttempt as SigninAttempt  # explicit re-export
 from .user import User, user_unit
 
 __all__ = [

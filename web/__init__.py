@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
+    harden(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -55,6 +56,13 @@ def register_blueprints(app):
 
 def register_error_pages(app):
     from .errors import init
+
+    init(app)
+
+
+def harden(app):
+    """Security headers on every response; idle and absolute sign-out (web/security.py)."""
+    from .security import init
 
     init(app)
 

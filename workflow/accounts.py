@@ -1,4 +1,5 @@
-"""Users: password hashing (argon2), sign-in with an audit event, creation."""
+"""Users: password hashing (argon2), checking a password, creation. Signing in (rate limits,
+lockout, audit) is workflow/signin.py."""
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -23,22 +24,25 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def authenticate(session, username: str, password: str, address: str = ""):
-    """The user if the password matches; every attempt is an audit event."""
+def verify_credentials(session, username: str, password: str):
+    """The active user whose password this is, or None. No audit, no rate limit: see signin.sign_in.
+
+    An unknown username is checked against a dummy hash, so it costs the same time as a known one."""
     user = session.scalars(select(User).where(User.username == (username or "").strip())).one_or_none()
     ok = False
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY, password or "") and user is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    ok = ok and user.active
-    audit.append(
-        session, kind="login.success" if ok else "login.failure", actor=user if ok else None, at=clock.now(),
-        summary=f"Sign-in {'succeeded' if ok else 'failed'} for '{(username or '')[:60]}' from {address}",
-        after={"username": (username or "")[:60], "address": address},
-    )
-    session.commit()
-    return user if ok else None
+    return user if ok and user.active else None
+
+
+def authenticate(session, username: str, password: str, address: str = "", limits=None):
+    """The user if the password matches and no lockout is in force; every attempt is an audit
+    event. (The sign-in page uses ``signin.sign_in`` directly, to say when a lockout ends.)"""
+    from .signin import sign_in
+
+    return sign_in(session, username, password, address, limits).user
 
 
 def create_user(session, username, password, role, unit_codes, display_name=None, email="", actor=None):
