@@ -584,3 +584,11 @@ def test_the_back_link_of_an_error_page_stays_on_this_site(web, org):
     assert '<a href="/cadres?q=%E5%BC%A0">← 返回 Back</a>' in own
     for referrer in ("http://evil.example/cases", "javascript:alert(1)", "//evil.example/x", "http://localhost.evil.example/x"):
         assert "← 返回 Back" not in body(web.get("/no/such/page", headers={"Referer": referrer})), referrer
+
+
+@pytest.mark.parametrize("username", ["a\x00b", "\x00", "auditor\x00", "tab\tname", "ünï码\u202e"])
+def test_control_characters_in_the_username_are_a_plain_failure(web, org, username):
+    response = attempt(web, username, WRONG + "\x00")
+    assert response.status_code in (401, 422)
+    assert "\x00" not in "".join(db.session.scalars(select(SigninAttempt.username)).all())
+    chain_intact()

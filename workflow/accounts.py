@@ -27,8 +27,9 @@ def hash_password(password: str) -> str:
 def verify_credentials(session, username: str, password: str):
     """The active user whose password this is, or None. No audit, no rate limit: see signin.sign_in.
 
-    An unknown username is checked against a dummy hash, so it costs the same time as a known one."""
-    user = session.scalars(select(User).where(User.username == (username or "").strip())).one_or_none()
+    An unknown (or None) username is checked against a dummy hash, so it costs the same time as a known one."""
+    name = (username or "").strip()
+    user = session.scalars(select(User).where(User.username == name)).one_or_none() if name else None
     ok = False
     try:
         ok = _hasher.verify(user.password_hash if user else _DUMMY, password or "") and user is not None

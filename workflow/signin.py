@@ -54,6 +54,10 @@ class Outcome:
         return self.user is not None
 
 
+def printable(value: str) -> str:
+    return "".join(ch for ch in value if ch.isprintable())
+
+
 def key_for(username: str) -> str:
     return (username or "").strip()[:60].lower()
 
@@ -61,13 +65,17 @@ def key_for(username: str) -> str:
 def sign_in(session, username: str, password: str, address: str = "", limits: Limits | None = None) -> Outcome:
     limits = limits or Limits()
     now = clock.now()
-    key, address = key_for(username), (address or "")[:64]
-    shown = (username or "").strip()[:60]
+    # Control and other unprintable characters (NUL, which PostgreSQL cannot store; direction
+    # overrides that would disguise the audit summary) are dropped; such a name is nobody's.
+    typed = username or ""
+    clean = printable(typed)
+    key, address = key_for(clean), printable(address or "")[:64]
+    shown = clean.strip()[:60]
 
     # A cheap check first, so a locked-out flood costs no password hashing.
     until = locked_until(session, key, address, now)
     if until is None:
-        user = accounts.verify_credentials(session, username, password)
+        user = accounts.verify_credentials(session, typed if clean == typed else None, password)
         # Then decide under the audit head's row lock (the lock every audit writer takes anyway), so
         # concurrent attempts are counted one after the other and none slips past a lockout.
         session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())
