@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PORT   ?= 5000
 BACKEND ?= all
 
-.PHONY: run test lint bench setup setup-dev system-deps clean
+.PHONY: run test lint bench serve setup setup-dev system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,17 @@ run: setup
 ## test: the whole suite on SQLite, then again on PostgreSQL when one is reachable
 test: setup-dev system-deps
 	@scripts/test.sh
+
+## serve: production-style: apply the migrations, then gunicorn with gunicorn.conf.py (workers from
+## WEB_CONCURRENCY, address from BIND, JSON logs); DATABASE_URL and SECRET_KEY from the environment
+serve: setup
+	$(BIN)/flask --app wsgi db upgrade
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+## bench: the benchmarks of bench/ against the floor of the same stack, on SQLite and PostgreSQL
+## (BACKEND=sqlite|postgresql|all, BENCH_SCALE=1 for the province size, BENCH_ARGS for more); one table
+bench: setup-dev
+	$(BIN)/python -m bench --backend $(BACKEND) $(if $(BENCH_SCALE),--scale $(BENCH_SCALE)) $(BENCH_ARGS)
 
 lint: setup-dev
 	$(BIN)/ruff check .
