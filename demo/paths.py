@@ -105,6 +105,9 @@ A_WARN = Step("issue_warning", "case_officer", lambda t: {"measure": "reminder_t
 A_ADMONISH = Step("issue_warning", "case_officer", lambda t: {"measure": "admonishment", "measure_on": _d(t), "record": "诫勉谈话。"}, 3)
 A_PROPOSE = Step("propose_adjustment", "case_officer", lambda t: {"method": "transfer_from_post", "reasons": "不适宜担任现职。"}, 3)
 A_TALK = Step("hold_talk", "case_officer", lambda t: {"talk_on": _d(t), "talk_by": "王晓梅", "statement": "本人表示接受组织安排。"}, 3)
+# The discipline liaison's integrity opinion, the same day as the talk (no decision without it).
+A_OPINION = Step("record_integrity_opinion", "discipline_liaison", lambda t: {
+    "opinion": "经查，未发现该同志有其他违纪违法问题，对调整意见无异议。", "issued_on": _d(t)}, 0)
 A_DECIDE_YES = Step("record_decision", "committee_secretary", lambda t: {"meeting_on": _d(t), "votes": votes(7, 1, 1)}, 5)
 A_DECIDE_NO = Step("record_decision", "committee_secretary", lambda t: {"meeting_on": _d(t), "votes": votes(3, 4, 1)}, 5)
 A_CARRY_OUT = Step("carry_out", "case_officer", lambda t: {
@@ -115,7 +118,7 @@ A_VISIT = Step("record_return_visit", "case_officer", lambda t: {
 A_EVALUATE = Step("expiry_evaluation", "case_officer", lambda t: {"result": "reusable", "evaluation": "影响期内表现良好，可以使用。"}, 260)
 
 A_TO_HANDLING = [A_VERIFY, A_FOUNDED]
-A_TO_DECISION = [*A_TO_HANDLING, A_PROPOSE, A_TALK]
+A_TO_DECISION = [*A_TO_HANDLING, A_PROPOSE, A_TALK, A_OPINION]
 A_TO_FOLLOW_UP = [*A_TO_DECISION, A_DECIDE_YES, A_CARRY_OUT]
 ADJUSTMENT_PATHS = {
     "intake": [],

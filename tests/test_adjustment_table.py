@@ -39,11 +39,12 @@ ADMONISHMENT_RUNNING = "The admonishment is tracked until 2026-09-17. 诫勉跟�
 NO_OPEN_APPEAL = "There is no open appeal. 没有待决定的申诉。"
 APPEAL_WINDOW_CLOSED = "The appeal window closed 2026-04-09 (15 days after the decision). 已超过申诉期限。"
 INFLUENCE_RUNNING = "The influence period runs until 2027-03-25; evaluate at its end. 影响期未满。"
+OPINION_RECORDED = "The integrity opinion is already recorded; see the timeline. 纪检监察机关意见已录入。"
 
 TRIGGERS = (
     "start_verification", "dismiss_intake", "record_verification", "clarify", "close_without_clarification",
     "claim_fault_tolerance", "determine_fault_tolerance", "issue_warning", "end_tracking", "propose_adjustment",
-    "close_case", "hold_talk", "record_decision", "carry_out", "file_appeal", "decide_appeal", "name_helper",
+    "close_case", "hold_talk", "record_integrity_opinion", "record_decision", "carry_out", "file_appeal", "decide_appeal", "name_helper",
     "record_return_visit", "expiry_evaluation",
 )
 
@@ -82,8 +83,10 @@ TABLE = {
     ),
     "proposal": row(
         hold_talk=ok("decision"),
+        record_integrity_opinion=ok("proposal"),
     ),
     "decision": row(
+        record_integrity_opinion=guard(OPINION_RECORDED),  # the demo path records it after the talk
         record_decision=ok("reassignment"),  # 7 agree of 9
     ),
     "reassignment": row(
@@ -121,6 +124,7 @@ ROLE = {
     "propose_adjustment": "case_officer",
     "close_case": "case_officer",
     "hold_talk": "case_officer",
+    "record_integrity_opinion": "discipline_liaison",
     "record_decision": "committee_secretary",
     "carry_out": "case_officer",
     "file_appeal": "case_officer",
@@ -145,6 +149,7 @@ DATA = {
     "propose_adjustment": lambda t, c, org: {"method": "transfer_from_post", "reasons": "不适宜担任现职。"},
     "close_case": lambda t, c, org: {"reason": "情节轻微，不予处理。"},
     "hold_talk": lambda t, c, org: {"talk_on": t.isoformat(), "talk_by": "王晓梅", "statement": "接受组织安排。"},
+    "record_integrity_opinion": lambda t, c, org: {"opinion": "未发现其他违纪违法问题。", "issued_on": t.isoformat()},
     "record_decision": lambda t, c, org: {"meeting_on": t.isoformat(), "votes": votes(7, 1, 1)},
     "carry_out": lambda t, c, org: {
         "new_position": org.post_a_section.id, "new_rank": c.cadre.rank, "effective_on": t.isoformat(),

@@ -538,6 +538,7 @@ def _decided(org, travel, method):
     act(org, case, "propose_adjustment", "case_officer", {"method": method, "reasons": "不适宜担任现职。"})
     travel.to(date(2026, 3, 20))
     act(org, case, "hold_talk", "case_officer", {"talk_on": today(org), "talk_by": "王晓梅", "statement": "无异议。"})
+    act(org, case, "record_integrity_opinion", "discipline_liaison", {"opinion": "无异议。", "issued_on": today(org)})
     travel.to(MEETING_ON)
     case = act(org, case, "record_decision", "committee_secretary", {"meeting_on": today(org), "votes": votes(7, 1, 1)})
     assert case.state == "reassignment"

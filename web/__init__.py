@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     harden(app)
     register_template_helpers(app)
     register_commands(app)
+    enforce_permissions(app)
     return app
 
 
@@ -77,3 +78,11 @@ def register_commands(app):
     from commands import init
 
     init(app)
+
+
+def enforce_permissions(app):
+    """The permission matrix (workflow/permissions.py) before every view; last, so that the
+    session checks before it have already run."""
+    from .views.access import install
+
+    install(app)

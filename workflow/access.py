@@ -1,10 +1,24 @@
-"""Who may see and act: roles and the unit subtree each user works in."""
+"""Who may see and act: the role groups and the unit subtree each user works in.
+
+The permission matrix (``workflow/permissions.py``) is built from these groups and from the
+workflow definitions; what a page lets a role do is looked up there, not decided here.
+"""
 from sqlalchemy import select
 
 from models import Unit
 
-CASE_ROLES = {"case_officer", "inspector", "discipline_liaison", "committee_secretary"}
-READ_ALL_ROLES = {"auditor", "administrator"}
+from .terms import ROLES
+
+ALL_ROLES = frozenset(ROLES)
+# The roles that work on cases; which step each of them may take is in the workflow definitions.
+CASE_ROLES = frozenset({"case_officer", "inspector", "discipline_liaison", "committee_secretary"})
+# The roles that read everything in their units and act on no case (domain.md, "Who uses it").
+READ_ALL_ROLES = frozenset({"auditor", "administrator"})
+AUDIT_ROLES = READ_ALL_ROLES  # the audit trail: events, chain verification, exports
+ADMINISTRATORS = frozenset({"administrator"})
+# Cadre master data (create, edit, annual assessments). Administrators keep it as record keepers;
+# an assessment only *proposes* an adjustment in the intake inbox, it opens no case.
+CADRE_MANAGERS = frozenset({"case_officer", "administrator"})
 
 
 def unit_scope(session, user) -> set[int]:
@@ -23,4 +37,4 @@ def unit_scope(session, user) -> set[int]:
 
 
 def may_manage_cadres(user) -> bool:
-    return user.role in ("case_officer", "administrator")
+    return user.role in CADRE_MANAGERS

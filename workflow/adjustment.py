@@ -1,6 +1,7 @@
 """Track 2, adjustment ("going down"): intake → verification → clarification, fault tolerance,
-warning measures, or adjustment proposal → talk → decision → reassignment → follow-up reviews →
-expiry evaluation and possible reuse. Appeals run beside it and do not stay the decision."""
+warning measures, or adjustment proposal → talk (and the discipline liaison's integrity opinion) →
+decision → reassignment → follow-up reviews → expiry evaluation and possible reuse. Appeals run
+beside it and do not stay the decision."""
 from datetime import date, timedelta
 
 from models import Position, Sanction, Submission
@@ -29,6 +30,7 @@ from .terms import (
 F = Field
 OFFICER = frozenset({"case_officer"})
 OFFICER_OR_LIAISON = frozenset({"case_officer", "discipline_liaison"})
+LIAISON = frozenset({"discipline_liaison"})
 SECRETARY = frozenset({"committee_secretary"})
 
 STATES = (
@@ -108,10 +110,17 @@ def _case_sanction(ctx, measure=None):
     return None
 
 
-def g_not_proposer(ctx):
-    proposed = ctx.case.last_record("propose_adjustment")
-    if proposed and proposed.actor_id == ctx.actor.id or ctx.actor.id == ctx.case.opened_by_id:
-        return "The person who proposed this adjustment may not record its decision. 建议人不得记录决定。"
+def g_integrity_opinion(ctx):
+    """domain.md: no decision may be recorded without the integrity opinion — on this track too."""
+    if not ctx.case.last_record("record_integrity_opinion"):
+        return ("No decision may be recorded without the integrity opinion: the discipline liaison records the opinion "
+                "of the discipline inspection and supervision organ first. 未经纪检监察机关意见，不得讨论决定。")
+    return None
+
+
+def g_opinion_not_recorded(ctx):
+    if ctx.case.last_record("record_integrity_opinion"):
+        return "The integrity opinion is already recorded; see the timeline. 纪检监察机关意见已录入。"
     return None
 
 
@@ -311,8 +320,8 @@ DECISION_FIELDS = (
     F("votes", "votes", "Members and votes", "应到会成员及表决", choices=VOTES),
     NOTE,
 )
-DECISION_GUARDS = (Guard("not_proposer", g_not_proposer), Guard("quorum", decision.g_quorum, True),
-                   g_date("meeting_on", after_talk, future=False))
+DECISION_GUARDS = (Guard("integrity_opinion", g_integrity_opinion), Guard("not_proposer", decision.g_not_proposer),
+                   Guard("quorum", decision.g_quorum, True), g_date("meeting_on", after_talk, future=False))
 VERIFY_FIELDS = (
     F("findings", "textarea", "Findings", "核查情况"),
     F("evidence", "lines", "Evidence (one item per line)", "证据材料（每行一项）"),
@@ -383,6 +392,11 @@ TRANSITIONS = (
                guards=(g_date("talk_on", after_proposal, future=False),),
                fields=(F("talk_on", "date", "Talk date", "谈话日期", default=_today), F("talk_by", "text", "Talk held by", "谈话人", max_length=60),
                        F("statement", "textarea", "The cadre's statement or defence", "本人陈述申辩"))),
+    Transition("record_integrity_opinion", ("proposal", "decision"), "=", "Record the integrity opinion",
+               "录入纪检监察机关意见", LIAISON,
+               guards=(Guard("opinion_not_recorded", g_opinion_not_recorded), g_date("issued_on", after_proposal, future=False)),
+               fields=(F("opinion", "textarea", "Opinion of the discipline inspection and supervision organ", "纪检监察机关意见"),
+                       F("issued_on", "date", "Issued on", "出具日期", default=_today))),
     Transition("record_decision", ("decision",), "reassignment", "Record collective decision", "记录集体讨论决定", SECRETARY,
                guards=DECISION_GUARDS, fields=DECISION_FIELDS, when=decision.passed),
     Transition("record_decision", ("decision",), "not_adjusted", "Record collective decision", "记录集体讨论决定", SECRETARY,
@@ -400,7 +414,7 @@ TRANSITIONS = (
                guards=(Guard("no_open_appeal", g_no_open_appeal), Guard("appeal_window", g_appeal_window, True)),
                fields=(F("filed_on", "date", "Filed on", "申诉日期", default=_today), F("grounds", "textarea", "Grounds", "申诉理由"))),
     Transition("decide_appeal", ("reassignment", "follow_up"), "=", "Record the appeal decision", "记录申诉决定", SECRETARY,
-               guards=(Guard("appeal_open", g_appeal_open), g_date("decided_on", after_appeal_filed, future=False, backdating=False)),
+               guards=(Guard("appeal_open", g_appeal_open), Guard("not_proposer", decision.g_not_proposer), g_date("decided_on", after_appeal_filed, future=False, backdating=False)),
                fields=(F("decided_on", "date", "Decided on", "决定日期", default=_today),
                        F("outcome", "select", "Outcome", "决定结果", choices=APPEAL_OUTCOMES), F("reasoning", "textarea", "Reasoning", "理由"))),
     Transition("name_helper", ("follow_up",), "follow_up", "Name the helper", "明确帮带责任人", OFFICER,

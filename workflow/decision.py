@@ -1,4 +1,12 @@
-"""Collective decisions: quorum of those who should attend, majority of those who should attend."""
+"""Collective decisions: quorum of those who should attend, majority of those who should attend,
+and the separation of duties around them (domain.md, "Who uses it"):
+
+- the person who proposed the case (opened it: the nomination, or registered the trigger; or made
+  the adjustment proposal) does not record its decision;
+- a member with a personal or family link to the cadre recuses (vote "recused 回避"): recorded by
+  name, counted neither as present nor among the members who should attend;
+- no decision without the integrity opinion (each track's guard says where it is recorded).
+"""
 from dataclasses import dataclass
 
 
@@ -53,3 +61,24 @@ def g_quorum(ctx):
 
 def passed(ctx):
     return majority_reached(tally(ctx.data["votes"]), ctx.rules)
+
+
+# --- separation of duties --------------------------------------------------------------------
+
+# Steps that propose, besides opening the case (which is the nomination or the registered trigger).
+PROPOSING_STEPS = {"promotion": (), "adjustment": ("propose_adjustment",)}
+
+
+def proposers(case) -> set:
+    """The users who proposed this case: who opened it, and who made a proposing step."""
+    ids = {case.opened_by_id}
+    ids.update(r.actor_id for r in case.records_for(*PROPOSING_STEPS.get(case.track, ())))
+    return ids
+
+
+NOT_PROPOSER = "The person who proposed this case may not record its decision. 动议人不得记录决定。"
+
+
+def g_not_proposer(ctx):
+    """The person who proposes is not the person who decides."""
+    return NOT_PROPOSER if ctx.actor.id in proposers(ctx.case) else None

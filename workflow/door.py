@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import Cadre, Case, Position, StepRecord, db
 
 from . import audit, clock
-from .access import unit_scope
+from .access import READ_ALL_ROLES, unit_scope
 from .calendar import WorkingDays
 from .context import Ctx
 from .definition import DataError, clean
@@ -68,13 +68,22 @@ def make_ctx(session, case, actor, data=None, now=None):
 
 
 def load_case_for(session, case_id, actor, lock=False) -> Case:
-    query = select(Case).where(Case.id == case_id)
-    if lock:
-        query = query.with_for_update()
-    case = session.scalars(query).one_or_none()
-    if case is None or case.unit_id not in unit_scope(session, actor):
-        raise NotFound("There is no such case in your units. 您所辖单位中没有该案件。")
-    return case
+    """The case if it is in the actor's units; otherwise NotFound (404), whether it exists or not."""
+    from .permissions import load_in_scope
+
+    return load_in_scope(session, actor, Case, case_id, lock=lock)
+
+
+def role_refusal(actor, allowed_roles) -> Forbidden:
+    """A role that may not take a step. Administrators and auditors act on no case at all
+    (domain.md: they keep the system and read the record), and are told so."""
+    from .permissions import ADMIN_NO_CASE_ACTIONS
+
+    names = ", ".join(label(ROLES, r) for r in sorted(allowed_roles))
+    text = f"Your role ({label(ROLES, actor.role)}) may not do this; it is for: {names}. 您的角色无权进行此操作。"
+    if actor.role == "administrator":
+        text = f"{text} {ADMIN_NO_CASE_ACTIONS}"
+    return Forbidden(text)
 
 
 def available_actions(session, case, actor, now=None):
@@ -118,9 +127,8 @@ def _advance(session, case_id, trigger, actor, data, expected_version):
     if trigger not in workflow.triggers():
         raise NotFound(f"'{trigger}' is not an action of the {case.track} track.")
     allowed_roles = {r for t in workflow.transitions if t.trigger == trigger for r in t.roles}
-    if actor.role not in allowed_roles:
-        names = ", ".join(label(ROLES, r) for r in sorted(allowed_roles))
-        raise Forbidden(f"Your role ({label(ROLES, actor.role)}) may not do this; it is for: {names}. 您的角色无权进行此操作。")
+    if actor.role not in allowed_roles or actor.role in READ_ALL_ROLES:
+        raise role_refusal(actor, allowed_roles - READ_ALL_ROLES)
     if expected_version is not None and str(expected_version).strip() != str(case.version):
         raise StaleCase(_stale_text())
     branches = workflow.candidates(case.state, trigger)
@@ -218,20 +226,22 @@ def open_case(track, actor, cadre_id, data, target_position_id=None, session=Non
     linked = None
     if reuse_of:
         linked = session.get(Case, reuse_of)
-        if linked is None or linked.cadre_id != cadre_id or linked.state != "reusable":
+        # Only a reusable case of the same cadre in the actor's own units: it must not widen their scope.
+        if (linked is None or linked.cadre_id != cadre_id or linked.state != "reusable"
+                or linked.unit_id not in unit_scope(session, actor)):
             linked = None
     return _committed(session, _open, session, track, actor, cadre_id, target_position_id, data, None, linked)
 
 
 def _open(session, track, actor, cadre_id, target_position_id, data, initial_state=None, linked_case=None):
     """Also used inside another step's transaction (a referral, a failed probation): no commit here."""
+    from .permissions import ADMIN_NO_CASE_ACTIONS, open_refusal
     from .registry import OPEN_ROLES, open_fields
 
     now = clock.now()
-    if actor.role not in OPEN_ROLES[track]:
-        names = " or ".join(label(ROLES, r, "en") for r in sorted(OPEN_ROLES[track]))
-        raise Forbidden(f"Only a {names} may open {'an' if track[0] in 'aeiou' else 'a'} {track} case; "
-                        f"your role is {label(ROLES, actor.role)}. 您的角色无权发起此类案件。")
+    if actor.role not in OPEN_ROLES[track] or actor.role in READ_ALL_ROLES:
+        text = open_refusal(track, actor.role)
+        raise Forbidden(f"{text} {ADMIN_NO_CASE_ACTIONS}" if actor.role == "administrator" else text)
     scope = unit_scope(session, actor)
     cadre = session.get(Cadre, cadre_id) if cadre_id else None
     if linked_case is not None and cadre is not None and cadre.id == linked_case.cadre_id:

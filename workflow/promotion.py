@@ -139,14 +139,10 @@ def g_any_open_objection(ctx):
 
 
 def g_integrity_opinion(ctx):
+    """The integrity opinion (党风廉政意见) is one of the four mandatory checks, recorded by the discipline liaison."""
     if "integrity_opinion" not in _checks_done(ctx.case):
-        return "No decision may be recorded without the integrity opinion. 未经党风廉政意见回复，不得讨论决定。"
-    return None
-
-
-def g_not_proposer(ctx):
-    if ctx.actor.id == ctx.case.opened_by_id:
-        return "The person who proposed this case may not record its decision. 动议人不得记录决定。"
+        return ("No decision may be recorded without the integrity opinion; the discipline liaison records it as a "
+                "mandatory check of the inspection. 未经党风廉政意见回复（纪检监察机关意见），不得讨论决定。")
     return None
 
 
@@ -419,7 +415,8 @@ DECISION_FIELDS = (
     F("votes", "votes", "Members and votes", "应到会成员及表决", choices=VOTES),
     NOTE,
 )
-DECISION_GUARDS = (Guard("integrity_opinion", g_integrity_opinion), Guard("not_proposer", g_not_proposer), Guard("quorum", decision.g_quorum, True),
+DECISION_GUARDS = (Guard("integrity_opinion", g_integrity_opinion), Guard("not_proposer", decision.g_not_proposer),
+                   Guard("quorum", decision.g_quorum, True),
                    g_date("meeting_on", after_inspection, future=False))
 SECRETARY = frozenset({"committee_secretary"})
 TRANSITIONS += (

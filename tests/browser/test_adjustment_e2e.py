@@ -2,7 +2,8 @@
 
 A member of the public reports a cadre without signing in and keeps the receipt code; a case
 officer accepts the clue in the intake inbox; the discipline liaison verifies it; the case officer
-proposes a transfer from post and hears the cadre; the committee secretary records the decision;
+proposes a transfer from post and hears the cadre; the discipline liaison gives the integrity
+opinion (no decision without it); the committee secretary records the decision;
 the case officer carries it out, names the helper and records a return visit. The frozen clock
 (``travel``) moves between the steps, so no date is faked and nothing sleeps.
 """
@@ -155,6 +156,18 @@ def test_adjustment_from_public_clue_to_return_visit(page, org, travel, snap):
     expect_state(page, "待讨论决定 Awaiting collective decision")
     sign_out(page)
 
+    # (4b) Discipline liaison: the integrity opinion of the discipline inspection organ.
+    travel.to(date(2026, 3, 19))
+    sign_in(page, "discipline_liaison")
+    open_case(page, reference)
+    panel = action(page, "record_integrity_opinion")
+    expect(panel.locator("#record_integrity_opinion-issued_on")).to_have_value("2026-03-19")
+    panel.locator("#record_integrity_opinion-opinion").fill("经查，未发现该同志有其他违纪违法问题，对调整意见无异议。")
+    submit(panel)
+    expect_recorded(page, "录入纪检监察机关意见 Record the integrity opinion")
+    expect_state(page, "待讨论决定 Awaiting collective decision")
+    sign_out(page)
+
     # (5) Committee secretary: the collective decision (7 should attend, 6 present, 5 agree: passes).
     travel.to(date(2026, 3, 23))
     sign_in(page, "committee_secretary")
@@ -241,6 +254,7 @@ def test_adjustment_from_public_clue_to_return_visit(page, org, travel, snap):
         "录入核查结论 Record verification",
         "提出调整建议 Propose adjustment",
         "谈话及本人陈述申辩 Record the talk and the cadre's statement",
+        "录入纪检监察机关意见 Record the integrity opinion",
         "记录集体讨论决定 Record collective decision",
         "调整到位 Carry out the adjustment",
         "明确帮带责任人 Name the helper",
@@ -248,7 +262,7 @@ def test_adjustment_from_public_clue_to_return_visit(page, org, travel, snap):
     ])
     expect(steps.locator(".when")).to_contain_text([
         "case officer", "discipline liaison", "discipline liaison", "case officer", "case officer",
-        "committee secretary", "case officer", "case officer", "case officer",
+        "discipline liaison", "committee secretary", "case officer", "case officer", "case officer",
     ])
     snap(page, "6-follow-up")
     sign_out(page)
@@ -262,7 +276,7 @@ def test_adjustment_from_public_clue_to_return_visit(page, org, travel, snap):
     case = db.session.scalars(db.select(Case).filter_by(cadre_id=cadre_id, track="adjustment")).one()
     assert (case.reference, case.state, case.source, case.closed_at) == (reference, "follow_up", "public_clue", None)
     assert [r.trigger for r in case.records] == [
-        "open", "start_verification", "record_verification", "propose_adjustment", "hold_talk", "record_decision",
+        "open", "start_verification", "record_verification", "propose_adjustment", "hold_talk", "record_integrity_opinion", "record_decision",
         "carry_out", "name_helper", "record_return_visit"]
     opened_with = case.records[0].data
     assert (opened_with["category"], opened_with["content"], opened_with["received_on"]) == (

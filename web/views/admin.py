@@ -1,26 +1,24 @@
-"""Administrator pages: working-day calendar overrides and the rule set in force."""
+"""Administrator pages: working-day calendar overrides, units, the rule set in force and the
+permission matrix. Who may see each page is in the matrix itself (workflow/permissions.py)."""
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from forms.admin import CalendarOverrideForm, CalendarYearForm
 from forms.auth import EmptyForm
 from models import CalendarOverride, CalendarYear, RuleSet, Unit, User, db
 from workflow import calendar_admin, clock
+from workflow import permissions as matrix
 from workflow.calendar import WorkingDays
 from workflow.errors import Refused
 from workflow.rules import DEFAULTS
+from workflow.terms import ROLES
+
+from .access import load_in_scope, my_units
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-@login_required
-def only_administrators():
-    if current_user.role != "administrator" and not (request.endpoint == "admin.rules" and request.method == "GET"):
-        abort(403, "This page is for administrators. 此页面仅限系统管理员。")
 
 
 @bp.route("/calendar", methods=["GET", "POST"])
@@ -73,16 +71,14 @@ def rules():
 
 @bp.route("/units", methods=["GET", "POST"])
 def units():
-    """Units and their supervising officers (who receive escalations)."""
-    all_units = db.session.scalars(select(Unit).order_by(Unit.code)).all()
+    """Units and their supervising officers (who receive escalations), in the administrator's units."""
+    all_units = db.session.scalars(select(Unit).where(Unit.id.in_(my_units())).order_by(Unit.code)).all()
     officers = db.session.scalars(select(User).where(User.role == "case_officer", User.active.is_(True)).order_by(User.username)).all()
     form = EmptyForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
-        unit = db.session.get(Unit, int(request.form.get("unit_id", "0") or 0)) if request.form.get("unit_id", "").isdigit() else None
-        if unit is None:
-            abort(404, "No such unit. 没有该单位。")
+        unit = load_in_scope(Unit, request.form.get("unit_id", ""))
         raw = request.form.get("supervisor_id", "")
         user = db.session.get(User, int(raw)) if raw.isdigit() else None
         try:
@@ -92,3 +88,12 @@ def units():
             flash(exc.message, "error")
         return redirect(url_for("admin.units"))
     return render_template("admin/units.html", units=all_units, officers=officers, form=form)
+
+
+@bp.get("/permissions")
+def permissions():
+    """The permission matrix as it is enforced: every page and action by role, the workflow steps
+    by role (from the workflow definitions), and the operator's commands."""
+    return render_template("admin/permissions.html", rows=matrix.endpoint_rows(current_app), steps=matrix.step_rows(),
+                           roles=matrix.ROLE_ORDER, role_names=ROLES, who=matrix.WHO, scopes=matrix.SCOPES,
+                           subjects=matrix.SUBJECTS, commands=matrix.CLI_COMMANDS)

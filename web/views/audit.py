@@ -1,31 +1,27 @@
-"""The auditor's pages: events with filters, chain verification, exports within the user's units."""
+"""The auditor's pages: events with filters, chain verification, exports within the user's units.
+Who may see them is in the permission matrix (workflow/permissions.py)."""
+import re
 import uuid
-from datetime import date
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from forms.audit import AuditFilterForm, ExportForm
 from models import Unit, db
-from workflow import audit_export
-from workflow.access import unit_scope
+from workflow import audit_export, clock
 from workflow.audit_verify import verify
 
+from .access import my_units
+
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-AUDIT_ROLES = ("auditor", "administrator")
-
-
-@bp.before_request
-@login_required
-def only_auditors():
-    if current_user.role not in AUDIT_ROLES:
-        abort(403, "The audit trail is for auditors and administrators. 审计记录仅限审计员和系统管理员。")
+# An export's file name carries the id of the user who cut it: only they may download it.
+EXPORT_NAME = re.compile(r"audit-\d{4}-\d{2}-\d{2}-u(\d+)-[0-9a-f]{32}\.(csv|xlsx|jsonl)(\.manifest\.json)?")
 
 
 def _scope_filters(form):
-    scope = unit_scope(db.session, current_user)
+    scope = my_units()
     top_level = any(u.parent_id is None for u in current_user.units)
     return audit_export.Filters(
         since=form.since.data, until=form.until.data, unit_ids=scope, include_unitless=top_level,
@@ -37,7 +33,7 @@ def _scope_filters(form):
 
 def _filter_form(source):
     form = AuditFilterForm(source)
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(unit_scope(db.session, current_user))).order_by(Unit.code))
+    units = db.session.scalars(select(Unit).where(Unit.id.in_(my_units())).order_by(Unit.code))
     form.unit.choices = [("", "— all 全部 —")] + [(str(u.id), u.name) for u in units]
     return form
 
@@ -73,7 +69,7 @@ def export():
     fmt = export_form.format.data
     folder = Path(current_app.instance_path) / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"audit-{date.today().isoformat()}-{uuid.uuid4().hex}.{fmt}"
+    name = f"audit-{clock.today_local().isoformat()}-u{current_user.id}-{uuid.uuid4().hex}.{fmt}"
     result = audit_export.export(db.session, current_user, fmt, str(folder / name), _scope_filters(form))
     (folder / (name + ".manifest.json")).write_text(audit_export.manifest(result), encoding="utf-8")
     return render_template("audit/exported.html", result=result, name=name)
@@ -82,7 +78,9 @@ def export():
 @bp.get("/exports/<name>")
 def download(name):
     folder = Path(current_app.instance_path) / "exports"
+    match = EXPORT_NAME.fullmatch(name)
     path = folder / name
-    if "/" in name or not name.startswith("audit-") or not path.is_file():
-        abort(404, "That export is not available. 导出文件不存在。")
+    if match is None or int(match.group(1)) != current_user.id or not path.is_file():
+        abort(404, "That export is not available: only the person who made an export can download it. "
+                   "导出文件不存在（仅导出人本人可以下载）。")
     return send_file(path, as_attachment=True, download_name=name)

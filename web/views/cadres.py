@@ -1,6 +1,6 @@
 """Cadre list, profile, create and edit. Every edit is an audit event with before and after."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -8,19 +8,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from forms.cadres import AssessmentForm, CadreForm
 from models import Cadre, Case, Position, Unit, db
 from workflow import cadres as cadre_service
-from workflow.access import may_manage_cadres, unit_scope
 from workflow.errors import Refused
 from workflow.influence import combined
 from workflow.rules import active_rule_set, rules_of
 from workflow.terms import ASSESSMENT, choices
 
+from .access import load_in_scope, may, my_units
+
 bp = Blueprint("cadres", __name__)
 
 
 @bp.get("/cadres")
-@login_required
 def list_cadres():
-    scope = unit_scope(db.session, current_user)
+    scope = my_units()
     q = (request.args.get("q") or "").strip()[:60]
     query = select(Cadre).where(Cadre.unit_id.in_(scope))
     if q:
@@ -34,18 +34,14 @@ def list_cadres():
     cadres = db.session.scalars(query.options(joinedload(Cadre.unit), joinedload(Cadre.position))
                                 .order_by(order, Cadre.id).offset((page - 1) * size).limit(size)).all()
     return render_template("cadres/list.html", cadres=cadres, q=q, page=page, pages=max(1, -(-total // size)),
-                           total=total, sort=sort, can_edit=may_manage_cadres(current_user))
+                           total=total, sort=sort, can_edit=may("cadres.edit"))
 
 
 def _load(cadre_id) -> Cadre:
-    cadre = db.session.get(Cadre, cadre_id)
-    if cadre is None or cadre.unit_id not in unit_scope(db.session, current_user):
-        abort(404, "There is no such cadre in your units. 您所辖单位中没有该干部。")
-    return cadre
+    return load_in_scope(Cadre, cadre_id)
 
 
 @bp.get("/cadres/<int:cadre_id>")
-@login_required
 def show(cadre_id):
     cadre = _load(cadre_id)
     cases = db.session.scalars(select(Case).where(Case.cadre_id == cadre.id).order_by(Case.id.desc())).all()
@@ -53,11 +49,11 @@ def show(cadre_id):
     form.result.choices = choices(ASSESSMENT)
     influence = combined(cadre.sanctions, rules_of(active_rule_set(db.session)))
     return render_template("cadres/show.html", cadre=cadre, cases=cases, assessment_form=form, influence=influence,
-                           can_edit=may_manage_cadres(current_user))
+                           can_edit=may("cadres.edit"))
 
 
 def _form_choices(form):
-    scope = unit_scope(db.session, current_user)
+    scope = my_units()
     units = db.session.scalars(select(Unit).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
     positions = db.session.scalars(select(Position).options(joinedload(Position.unit))
                                    .where(Position.unit_id.in_(scope)).order_by(Position.unit_id, Position.id)).all()
@@ -67,10 +63,7 @@ def _form_choices(form):
 
 
 @bp.route("/cadres/new", methods=["GET", "POST"])
-@login_required
 def create():
-    if not may_manage_cadres(current_user):
-        abort(403, "Only case officers and administrators manage cadre records. 只有干部工作人员和管理员可以维护干部信息。")
     form = CadreForm()
     scope = _form_choices(form)
     if form.validate_on_submit():
@@ -85,10 +78,7 @@ def create():
 
 
 @bp.route("/cadres/<int:cadre_id>/edit", methods=["GET", "POST"])
-@login_required
 def edit(cadre_id):
-    if not may_manage_cadres(current_user):
-        abort(403, "Only case officers and administrators manage cadre records. 只有干部工作人员和管理员可以维护干部信息。")
     cadre = _load(cadre_id)
     form = CadreForm(obj=cadre) if request.method == "GET" else CadreForm()
     scope = _form_choices(form)
@@ -110,10 +100,7 @@ def edit(cadre_id):
 
 
 @bp.post("/cadres/<int:cadre_id>/assessments")
-@login_required
 def add_assessment(cadre_id):
-    if not may_manage_cadres(current_user):
-        abort(403, "Only case officers and administrators record assessments. 只有干部工作人员和管理员可以录入考核结果。")
     cadre = _load(cadre_id)
     form = AssessmentForm()
     form.result.choices = choices(ASSESSMENT)

@@ -2,13 +2,12 @@
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import func, select, update
 
 from forms.auth import EmptyForm
 from models import Reminder, SchedulerJob, db
 from workflow import accounts, clock
-from workflow.access import unit_scope
 from workflow.calendar import WorkingDays
 from workflow.deadlines import due_items
 from workflow.errors import Refused
@@ -16,6 +15,7 @@ from workflow.rules import active_rule_set, rules_of
 from workflow.scheduler import JOBS
 
 from ..helpers import safe_next
+from .access import my_units
 
 bp = Blueprint("reminders", __name__)
 
@@ -30,7 +30,6 @@ def unread_count():
 
 
 @bp.get("/notifications")
-@login_required
 def notifications():
     size = current_app.config["PAGE_SIZE"]
     raw = request.args.get("page", "1")
@@ -47,7 +46,6 @@ def notifications():
 
 
 @bp.post("/notifications/read")
-@login_required
 def mark_read():
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -61,12 +59,11 @@ def mark_read():
 
 
 @bp.get("/deadlines")
-@login_required
 def deadlines():
     """Everything due in the user's units within 30 days, overdue first."""
     today = clock.today_local()
     rules = rules_of(active_rule_set(db.session))
-    scope = unit_scope(db.session, current_user)
+    scope = my_units()
     items = due_items(db.session, today, rules, WorkingDays.from_db(db.session), horizon_days=30, units=scope)
     items = [i for i in items if i.due_on <= today + timedelta(days=30)]
     # Overdue actions first, then what is coming, then informational dates already passed.
@@ -78,7 +75,6 @@ def deadlines():
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@login_required
 def account():
     form = EmptyForm()
     if request.method == "POST":
