@@ -32,8 +32,9 @@ Add one line to ``ENDPOINTS`` with the blueprint's endpoint name, for example::
 
 ``tests/test_permission_matrix.py`` fails for a route of ``app.url_map`` without an entry (and for
 an entry without a route), and requests every route as every role; a missing entry is also
-refused at request time and logged. Administrators (and auditors) see the matrix at
-``/admin/permissions``.
+refused at request time and logged. A URL argument the test has not seen before needs a sample
+value in its ``SAMPLES``. A new ``flask`` command group (or command) goes into ``CLI_COMMANDS``.
+Administrators (and auditors) see the matrix at ``/admin/permissions``.
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field
