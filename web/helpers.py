@@ -2,6 +2,7 @@
 from flask import request, url_for
 
 from workflow import clock, terms
+from workflow.diagram import for_case as case_diagram
 from workflow.records import record_rows, step_title
 from workflow.registry import WORKFLOWS
 
@@ -47,5 +48,5 @@ def init(app):
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.globals.update(
         terms=terms, term=terms.label, page_url=page_url, sort_url=sort_url, today=clock.today_local, workflows=WORKFLOWS,
-        record_rows=record_rows, step_title=step_title,
+        record_rows=record_rows, step_title=step_title, case_diagram=case_diagram,
     )
