@@ -49,9 +49,9 @@ def init_extensions(app):
 
 
 def register_blueprints(app):
-    from .views import admin, audit, auth, cadres, cases, health, intake, reminders
+    from .views import admin, audit, auth, bulk, cadres, cases, dashboard, health, imports, intake, reminders
 
-    for module in (auth, cases, cadres, admin, audit, reminders, intake, health):
+    for module in (auth, cases, cadres, admin, audit, reminders, intake, health, dashboard, bulk, imports):
         app.register_blueprint(module.bp)
 
 

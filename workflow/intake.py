@@ -73,11 +73,7 @@ def propose_from_assessment(session, actor, cadre, year):
     """'Incompetent' once, or 'basically competent' two years running, proposes an adjustment case."""
     results = dict(session.execute(select(AnnualAssessment.year, AnnualAssessment.result)
                                    .where(AnnualAssessment.cadre_id == cadre.id, AnnualAssessment.year.in_((year, year - 1)))).all())
-    reason = None
-    if results.get(year) == "incompetent":
-        reason = f"Annual assessment {year}: incompetent. {year}年度考核不称职。"
-    elif results.get(year) == "basically_competent" and results.get(year - 1) == "basically_competent":
-        reason = f"Annual assessments {year - 1} and {year}: basically competent two years running. 连续两年考核基本称职。"
+    reason = assessment_trigger_reason(year, results.get(year), results.get(year - 1))
     if reason is None:
         return None
     submission = Submission(kind="assessment_trigger", receipt_code=_receipt(), unit_id=cadre.unit_id, cadre_id=cadre.id,
@@ -87,6 +83,15 @@ def propose_from_assessment(session, actor, cadre, year):
     audit.append(session, kind="intake.assessment_trigger", actor=actor, at=clock.now(), unit_id=cadre.unit_id,
                  cadre_id=cadre.id, summary=f"Adjustment proposed for {cadre.name}: {reason}", after={"reason": reason})
     return submission
+
+
+def assessment_trigger_reason(year, result, previous_result):
+    """Why the ``year`` assessment proposes an adjustment, or None (also used by the bulk import)."""
+    if result == "incompetent":
+        return f"Annual assessment {year}: incompetent. {year}年度考核不称职。"
+    if result == "basically_competent" and previous_result == "basically_competent":
+        return f"Annual assessments {year - 1} and {year}: basically competent two years running. 连续两年考核基本称职。"
+    return None
 
 
 HANDLERS = ("case_officer", "discipline_liaison")
