@@ -5,7 +5,7 @@ and the state machine that ``transitions`` runs are all derived from one ``Workf
 """
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -147,45 +147,85 @@ def clean(fields, raw: dict | None) -> dict:
     return out
 
 
+# Dates a step may carry: wide enough for any real record, narrow enough that date arithmetic
+# (a year back, months ahead, working days ahead) never leaves what ``datetime.date`` can hold.
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
+MAX_LINES = 200
+MAX_VOTES = 60
+
+
+def text_problem(value: str) -> str | None:
+    """Why a piece of typed text cannot be stored as it is, or None. NUL is refused by
+    PostgreSQL's driver, a lone surrogate cannot be encoded as UTF-8, and other control
+    characters are never typed by a person."""
+    for ch in value:
+        code = ord(ch)
+        if code == 0 or 0xD800 <= code <= 0xDFFF or (code < 32 and ch not in "\t\n\r") or code == 0x7F:
+            return "contains a character that is not allowed (a control character or invalid Unicode). 含有不允许的字符。"
+    return None
+
+
+def _text(f: Field, value, limit=None) -> str:
+    limit = limit or f.max_length
+    if len(value) > limit:
+        raise ValueError(f"{f.en} is too long (at most {limit} characters).")
+    problem = text_problem(value)
+    if problem:
+        raise ValueError(f"{f.en} {problem}")
+    return value
+
+
 def _coerce(f: Field, value):
     if isinstance(value, str):
-        value = value.strip()
-        if len(value) > f.max_length:
-            raise ValueError(f"{f.en} is too long (at most {f.max_length} characters).")
-        if "\x00" in value:
-            raise ValueError(f"{f.en} contains a character that is not allowed.")
+        value = _text(f, value.strip())
     if value is None or value == "":
         return False if f.kind == "bool" else None
     if f.kind in ("text", "textarea"):
-        return str(value)
+        if isinstance(value, (list, tuple, dict, set)):
+            raise ValueError(f"{f.en}: enter text. 请输入文字。")
+        return _text(f, str(value))
     if f.kind == "date":
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise ValueError(f"{f.en}: '{value}' is not a date (YYYY-MM-DD).") from None
+        if isinstance(value, datetime):
+            value = value.date()
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError(f"{f.en}: '{str(value)[:40]}' is not a date (YYYY-MM-DD).") from None
+        if not MIN_DATE <= value <= MAX_DATE:
+            raise ValueError(f"{f.en}: {value.isoformat()} is out of range ({MIN_DATE.year}–{MAX_DATE.year}). 日期超出范围。")
+        return value
     if f.kind in ("int", "objection", "position"):
+        if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+            raise ValueError(f"{f.en}: '{value}' is not a whole number. 请输入整数。")
         try:
             number = int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{f.en}: '{value}' is not a whole number.") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{f.en}: '{str(value)[:40]}' is not a whole number.") from None
         if f.minimum is not None and number < f.minimum:
             raise ValueError(f"{f.en} must be at least {f.minimum}.")
-        if number > 10_000_000:
-            raise ValueError(f"{f.en} is too large.")
+        if number > 10_000_000 or number < -10_000_000:
+            raise ValueError(f"{f.en} is too large. 数值过大。")
         return number
     if f.kind == "bool":
         return value in (True, "y", "yes", "on", "true", "1", 1)
     if f.kind == "select":
-        if value not in f.choices:
-            raise ValueError(f"{f.en}: '{value}' is not one of the choices.")
+        if not isinstance(value, str) or value not in f.choices:
+            raise ValueError(f"{f.en}: '{str(value)[:40]}' is not one of the choices.")
         return value
     if f.kind == "lines":
-        items = value if isinstance(value, list) else str(value).splitlines()
-        items = [str(item).strip() for item in items if str(item).strip()]
-        if any(len(item) > 200 for item in items):
-            raise ValueError(f"{f.en}: each line must be at most 200 characters.")
+        if isinstance(value, (list, tuple)):
+            items = value
+        elif isinstance(value, dict):
+            raise ValueError(f"{f.en}: enter one item per line. 请每行填写一项。")
+        else:
+            items = str(value).splitlines()
+        if len(items) > MAX_LINES:
+            raise ValueError(f"{f.en}: at most {MAX_LINES} lines. 不超过{MAX_LINES}行。")
+        items = [_text(f, str(item).strip(), 200) for item in items if not isinstance(item, (list, dict))]
+        items = [item for item in items if item]
+        if sum(len(item) for item in items) > f.max_length:
+            raise ValueError(f"{f.en} is too long (at most {f.max_length} characters). 内容过长。")
         return items
     if f.kind == "votes":
         return _votes(f, value)
@@ -195,18 +235,24 @@ def _coerce(f: Field, value):
 def _votes(f: Field, rows):
     from .terms import VOTES
 
+    if not isinstance(rows, (list, tuple)) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError("List each member with a vote. 请逐一填写成员及表决。")
+    if len(rows) > MAX_VOTES:
+        raise ValueError(f"At most {MAX_VOTES} members. 成员不超过{MAX_VOTES}人。")
     out, names = [], set()
-    for row in rows or []:
-        name = str(row.get("name") or "").strip()
+    for row in rows:
+        name = row.get("name")
+        name = str(name).strip() if isinstance(name, (str, int)) else ""
         vote = row.get("vote") or ""
         if not name and not vote:
             continue
         if not name:
             raise ValueError("Every vote needs the member's name.")
-        if vote not in VOTES:
+        _text(f, name, 60)
+        if not isinstance(vote, str) or vote not in VOTES:
             raise ValueError(f"Choose a vote or attendance for {name}.")
         if name in names:
             raise ValueError(f"{name} is listed twice.")
         names.add(name)
-        out.append({"name": name[:60], "vote": vote})
+        out.append({"name": name, "vote": vote})
     return out
