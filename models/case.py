@@ -44,11 +44,14 @@ class Case(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A promotion case held for a verification, or a failed probation's adjustment, points here.
     linked_case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))
+    # The responsible officer (承办人), assigned on the case list; reminders go to them, else to the opener.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
 
     cadre = relationship("Cadre")
     unit = relationship("Unit")
     target_position = relationship("Position")
-    opened_by = relationship("User")
+    opened_by = relationship("User", foreign_keys=[opened_by_id])
+    officer = relationship("User", foreign_keys=[officer_id])
     rule_set = relationship("RuleSet")
     linked_case = relationship("Case", remote_side=[id], foreign_keys=[linked_case_id])
     records = relationship("StepRecord", order_by="StepRecord.id", back_populates="case")

@@ -44,7 +44,7 @@ class DueItem:
     cadre_id: int | None
     text: str
     reference: str
-    owner_id: int | None = None  # the person responsible (the case's opener), if any
+    owner_id: int | None = None  # the person responsible (the assigned officer, else the case's opener), if any
 
     @property
     def title(self):
@@ -79,7 +79,7 @@ def _window(lead_days, until):
 
 def _case_item(kind, case, due, lead, text):
     return DueItem(kind, f"case:{case.id}", due, due - timedelta(days=lead.get(kind, 0)), case.unit_id, case.id, case.cadre_id,
-                   text, case.reference, case.opened_by_id)
+                   text, case.reference, case.officer_id or case.opened_by_id)
 
 
 def _publicity(session, today, lead, lookback, until, calendar, units):
