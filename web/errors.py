@@ -5,6 +5,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup, escape
+from werkzeug.datastructures import ImmutableMultiDict
 
 from models import db
 from workflow.errors import Refused
@@ -109,8 +110,17 @@ def init(app):
 
     app.register_error_handler(CSRFError, csrf_failure)
 
-    for status in (400, 403, 404, 405, 413):
+    for status in (400, 403, 404, 405):
         app.register_error_handler(status, lambda exc, status=status: page(status, getattr(exc, "description", "")))
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        # The body was refused unread: anything that reads the form on this page (the header's
+        # sign-out form) must see an empty one, not trip over the same limit again.
+        request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        return page(413, f"The submission is larger than {limit // (1024 * 1024)} MB and was not read; nothing was saved. "
+                         f"提交内容超过 {limit // (1024 * 1024)} MB，未被读取，本次未保存。")
 
     @app.errorhandler(500)
     def server_error(exc):
