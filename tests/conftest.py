@@ -39,7 +39,7 @@ def database_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
+def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
 
     from web import create_app
@@ -47,7 +47,8 @@ def app(database_url):
     # Tests travel days while signed in: idle and absolute sign-out are off here, and switched on by
     # tests/test_signin_security.py, which tests them.
     overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
-                 "SERVER_NAME": "localhost", "IDLE_MINUTES": 0, "PERMANENT_SESSION_LIFETIME": 10 * 365 * 86400}
+                 "SERVER_NAME": "localhost", "IDLE_MINUTES": 0, "PERMANENT_SESSION_LIFETIME": 10 * 365 * 86400,
+                 "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))}  # exports and uploads stay out of instance/
     if database_url.startswith("postgresql"):
         # A test that waits on a lock fails after 30 s instead of hanging the whole run.
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c lock_timeout=30000"}}

@@ -1,4 +1,5 @@
 """The Flask application factory: a short list of named setup steps, no I/O beyond config."""
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -9,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(
         __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str((overrides or {}).get("INSTANCE_PATH") or os.environ.get("INSTANCE_PATH") or ROOT / "instance"),
     )
     configure(app, overrides)
     trust_proxies(app)
