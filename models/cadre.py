@@ -19,7 +19,7 @@ class Cadre(db.Model):
     position_id: Mapped[int | None] = mapped_column(ForeignKey("position.id"))
     rank: Mapped[str] = mapped_column(String(32))
     rank_since: Mapped[date] = mapped_column(Date)
-    post_since: Mapped[date | None] = mapped_column(Date)
+    post_since: Mapped[date | None] = mapped_column(Date, index=True)  # the training deadline runs from it
     work_start: Mapped[date] = mapped_column(Date)
     grassroots_years: Mapped[int] = mapped_column(Integer, default=0)
     last_promotion_on: Mapped[date | None] = mapped_column(Date)
@@ -80,6 +80,6 @@ class Sanction(db.Model):
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadre.id"), index=True)
     measure: Mapped[str] = mapped_column(String(40))
     decided_on: Mapped[date] = mapped_column(Date)
-    influence_ends_on: Mapped[date] = mapped_column(Date)
+    influence_ends_on: Mapped[date] = mapped_column(Date, index=True)  # expiry evaluations due: the reminder scan
     note: Mapped[str] = mapped_column(Text, default="")
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"))  # the adjustment case that imposed it

@@ -15,6 +15,10 @@ class Case(db.Model):
         CheckConstraint("track IN ('promotion', 'adjustment')", name="track_known"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_case_unit_state", "unit_id", "state"),
+        # Chosen from the benchmark's query plans (migration 0008): the reminder scan finds deadlines by
+        # (due_kind, due_on); the case list filters by state and sorts by due date or last change.
+        Index("ix_case_due_kind_due_on", "due_kind", "due_on"),
+        Index("ix_case_state_due_on", "state", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -30,7 +34,7 @@ class Case(db.Model):
     rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_set.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     state_since: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     # The current step's deadline (publicity end, probation end, or the stale-step limit).
     due_on: Mapped[date | None] = mapped_column(Date)
     due_kind: Mapped[str] = mapped_column(String(32), default="")
@@ -72,6 +76,8 @@ class StepRecord(db.Model):
     """纪实: what a step recorded, who signed it, when. Never edited; corrections reference."""
 
     __tablename__ = "step_record"
+    # Which cases have a given step (an appeal on record, a check done): the reminder scan asks.
+    __table_args__ = (Index("ix_step_record_trigger_case_id", "trigger", "case_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)

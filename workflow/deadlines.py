@@ -7,13 +7,12 @@ Each query is bounded by an indexed date or state, so its cost follows what is d
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
-from models import Cadre, Case, Objection, Sanction
+from models import Cadre, Case, Objection, Sanction, StepRecord
 
 from .clock import add_months
-from .rules import rules_of
 from .terms import MEASURES, label
 
 KINDS = {  # kind: (English, Chinese, an action is expected by the date → escalates when overdue)
@@ -77,36 +76,54 @@ def _window(lead_days, until):
     return until + timedelta(days=lead_days)
 
 
+# What an item needs of a case, read as plain rows (no ORM objects: the scan's cost stays that of
+# its queries, and the scheduler's memory that of the items).
+CASE_COLUMNS = (Case.id, Case.unit_id, Case.cadre_id, Case.reference, Case.opened_by_id, Case.track, Case.state,
+                Case.due_on, Case.due_kind, Case.publicity_end, Case.probation_end, Case.officer_id)
+
+
+def _case_rows(*extra):
+    return select(*CASE_COLUMNS, Cadre.name.label("cadre_name"), *extra).join(Cadre, Cadre.id == Case.cadre_id)
+
+
 def _case_item(kind, case, due, lead, text):
     return DueItem(kind, f"case:{case.id}", due, due - timedelta(days=lead.get(kind, 0)), case.unit_id, case.id, case.cadre_id,
                    text, case.reference, case.officer_id or case.opened_by_id)
 
 
 def _publicity(session, today, lead, lookback, until, calendar, units):
-    q = select(Case).options(joinedload(Case.cadre)).where(
+    q = _case_rows().where(
         Case.state == "publicity", Case.publicity_end <= _window(lead["publicity_ending"], until), Case.publicity_end >= lookback)
-    return [_case_item("publicity_ending", c, c.publicity_end, lead, f"{c.cadre.name}: publicity ends {c.publicity_end}")
-            for c in session.scalars(_scoped(q, Case.unit_id, units))]
+    return [_case_item("publicity_ending", c, c.publicity_end, lead, f"{c.cadre_name}: publicity ends {c.publicity_end}")
+            for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
 def _objections_open(session, today, lead, lookback, until, calendar, units):
-    q = (select(Case).options(joinedload(Case.cadre)).join(Objection, Objection.case_id == Case.id)
-         .where(Case.state.in_(("publicity", "publicity_suspended")), Objection.answered.is_(False),
-                Case.publicity_end < until).distinct())
+    unanswered = select(Objection.id).where(Objection.case_id == Case.id, Objection.answered.is_(False)).exists()
+    q = _case_rows().where(Case.state.in_(("publicity", "publicity_suspended")), Case.publicity_end < until, unanswered)
     return [_case_item("publicity_objection_open", c, c.publicity_end + timedelta(days=1), lead,
-                       f"{c.cadre.name}: publicity ended {c.publicity_end} with an objection not answered")
-            for c in session.scalars(_scoped(q, Case.unit_id, units))]
+                       f"{c.cadre_name}: publicity ended {c.publicity_end} with an objection not answered")
+            for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
 def _probation(session, today, lead, lookback, until, calendar, units):
-    q = select(Case).options(joinedload(Case.cadre)).where(
+    # The door plans a probation case's deadline as its probation end (due_kind "probation_end"):
+    # the (due_kind, due_on) index finds the ones ending soon without reading every probation.
+    q = _case_rows().where(
+        Case.due_kind == "probation_end", Case.due_on <= _window(lead["probation_ending"], until),
         Case.state == "probation", Case.probation_end <= _window(lead["probation_ending"], until))
-    return [_case_item("probation_ending", c, c.probation_end, lead, f"{c.cadre.name}: probation ends {c.probation_end}")
-            for c in session.scalars(_scoped(q, Case.unit_id, units))]
+    return [_case_item("probation_ending", c, c.probation_end, lead, f"{c.cadre_name}: probation ends {c.probation_end}")
+            for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
 def _inspection_start(session, today, lead, lookback, until, calendar, units):
-    q = select(Case).options(joinedload(Case.cadre), joinedload(Case.records), joinedload(Case.rule_set)).where(Case.state == "inspection")
+    # Only inspections not begun (no check recorded) whose selection is recent enough for the start
+    # to fall after the lookback: the notice date is at most ``future_days`` after the selection
+    # was recorded, and the lead is a few working days (45 days cover it with any holiday).
+    recent = _utc_start(lookback - timedelta(days=_max_rule(session, "future_days", 30) + 45))
+    begun = select(StepRecord.id).where(StepRecord.case_id == Case.id, StepRecord.trigger == "record_check").exists()
+    q = select(Case).options(joinedload(Case.cadre), joinedload(Case.records), joinedload(Case.rule_set)).where(
+        Case.state == "inspection", Case.state_since >= recent, ~begun)
     out = []
     for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
         selected = case.last_record("select_for_inspection")
@@ -126,23 +143,25 @@ def _state(case):
 
 
 def _stale(session, today, lead, lookback, until, calendar, units):
-    q = select(Case).options(joinedload(Case.cadre)).where(
+    q = _case_rows().where(
         Case.due_kind == "step_limit", Case.closed_at.is_(None), Case.due_on <= _window(lead["stale_step"], until))
-    return [_case_item("stale_step", c, c.due_on, lead, f"{c.cadre.name}: step '{_state(c)}' expected to move by {c.due_on}")
-            for c in session.scalars(_scoped(q, Case.unit_id, units))]
+    return [_case_item("stale_step", c, c.due_on, lead, f"{c.cadre_name}: step '{_state(c)}' expected to move by {c.due_on}")
+            for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
 def _sanctions(session, today, lead, lookback, until, calendar, units):
     latest = max(lead["influence_period_ending"], lead["admonishment_ending"])
-    q = (select(Sanction, Cadre).join(Cadre, Cadre.id == Sanction.cadre_id)
+    q = (select(Sanction.id, Sanction.measure, Sanction.influence_ends_on, Cadre.id.label("cadre_id"), Cadre.unit_id, Cadre.name)
+         .join(Cadre, Cadre.id == Sanction.cadre_id)
          .where(Sanction.influence_ends_on <= _window(latest, until), Sanction.influence_ends_on >= lookback))
     out = []
-    for sanction, cadre in session.execute(_scoped(q, Cadre.unit_id, units)):
+    for row in session.execute(_scoped(q, Cadre.unit_id, units)):
+        sanction = cadre = row
         kind = "admonishment_ending" if sanction.measure == "admonishment" else "influence_period_ending"
         due = sanction.influence_ends_on
         if due - timedelta(days=lead[kind]) > until:
             continue
-        out.append(DueItem(kind, f"sanction:{sanction.id}", due, due - timedelta(days=lead[kind]), cadre.unit_id, None, cadre.id,
+        out.append(DueItem(kind, f"sanction:{sanction.id}", due, due - timedelta(days=lead[kind]), cadre.unit_id, None, cadre.cadre_id,
                            f"{label(MEASURES, sanction.measure)} ends {due}", cadre.name))
     return out
 
@@ -153,15 +172,38 @@ def _training(session, today, lead, lookback, until, calendar, units):
     # A window on post_since wide enough for every rule set's period; the exact due date is checked below.
     earliest = add_months(lookback, -longest - 1)
     latest = add_months(_window(lead["training_deadline"], until), -shortest + 1)
-    q = (select(Case, Cadre).join(Cadre, Cadre.id == Case.cadre_id).options(joinedload(Case.rule_set))
+    months = _rule_values(session, "training_deadline_months", 12)
+    q = (_case_rows(Cadre.post_since, Case.rule_set_id)
          .where(Case.state.in_(("probation", "appointed", "confirmed")), Cadre.position_id == Case.target_position_id,
                 Cadre.post_since >= earliest, Cadre.post_since <= latest))
     out = []
-    for case, cadre in session.execute(_scoped(q, Case.unit_id, units)):
-        due = add_months(cadre.post_since, case.rule_set.data.get("training_deadline_months", 12))
+    for case in session.execute(_scoped(q, Case.unit_id, units)):
+        due = add_months(case.post_since, months[case.rule_set_id])
         if lookback <= due and due - timedelta(days=lead["training_deadline"]) <= until:
-            out.append(_case_item("training_deadline", case, due, lead, f"{cadre.name}: training due by {due}"))
+            out.append(_case_item("training_deadline", case, due, lead, f"{case.cadre_name}: training due by {due}"))
     return out
+
+
+def _rule_values(session, key, default):
+    """{rule set id: value} of one rule (each case is judged by the rule set it opened under)."""
+    from models import RuleSet
+
+    return {rs_id: data.get(key, default) for rs_id, data in session.execute(select(RuleSet.id, RuleSet.data))}
+
+
+def _max_rule(session, key, default):
+    """The largest value of a rule over every rule set (cases keep the version they opened under)."""
+    from models import RuleSet
+
+    return max([rs.get(key, default) for rs in session.scalars(select(RuleSet.data))] or [default])
+
+
+def _utc_start(day):
+    from datetime import datetime, time
+
+    from .clock import LOCAL_TZ
+
+    return datetime.combine(day, time(0), tzinfo=LOCAL_TZ)
 
 
 def _training_months(session):
@@ -174,19 +216,25 @@ def _training_months(session):
 
 
 def _reassignment(session, today, lead, lookback, until, calendar, units):
-    q = select(Case).options(joinedload(Case.cadre)).where(
+    q = _case_rows().where(
         Case.state == "reassignment", Case.due_kind == "reassignment_due", Case.due_on <= _window(lead.get("reassignment_due", 7), until))
-    return [_case_item("reassignment_due", c, c.due_on, lead, f"{c.cadre.name}: the adjustment decision is to be carried out by {c.due_on}")
-            for c in session.scalars(_scoped(q, Case.unit_id, units))]
+    return [_case_item("reassignment_due", c, c.due_on, lead, f"{c.cadre_name}: the adjustment decision is to be carried out by {c.due_on}")
+            for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
 def _follow_up(session, today, lead, lookback, until, calendar, units):
-    """Sanctioned cadres: a helper within a month, then return visits at the rule set's interval."""
-    q = select(Case).options(joinedload(Case.cadre), joinedload(Case.records), joinedload(Case.rule_set)).where(Case.state == "follow_up")
+    """Sanctioned cadres: a helper within a month, then return visits at the rule set's interval.
+
+    The door plans a follow-up case's deadline with ``follow_up_due`` at every step (due_kind
+    helper_due / return_visit_due, due_on its date), so the indexed (due_kind, due_on) finds the
+    ones due without reading every follow-up case and its records."""
+    latest = _window(max(lead.get("helper_due", 14), lead.get("return_visit_due", 14)), until)
+    q = _case_rows().where(
+        Case.due_kind.in_(("helper_due", "return_visit_due")), Case.due_on <= latest, Case.state == "follow_up")
     out = []
-    for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
-        due, kind = follow_up_due(case, rules_of(case.rule_set))
-        text = f"{case.cadre.name}: " + (f"name the helper by {due}" if kind == "helper_due" else f"return visit due by {due}")
+    for case in session.execute(_scoped(q, Case.unit_id, units)):
+        due, kind = case.due_on, case.due_kind
+        text = f"{case.cadre_name}: " + (f"name the helper by {due}" if kind == "helper_due" else f"return visit due by {due}")
         if due <= _window(lead.get(kind, 14), until):
             out.append(_case_item(kind, case, due, lead, text))
     return out
@@ -204,8 +252,13 @@ def follow_up_due(case, rules):
 
 
 def _appeals(session, today, lead, lookback, until, calendar, units):
+    # Read only the cases that can have an appeal item: those with an appeal on record, and those
+    # whose decision is recent enough for its window to close after the lookback (the decision
+    # meeting precedes the case's entry into reassignment, and follow-up comes after that).
+    recent = _utc_start(lookback - timedelta(days=_max_rule(session, "appeal_window_days", 15) + 1))
+    appealed = select(StepRecord.case_id).where(StepRecord.trigger == "file_appeal")
     q = select(Case).options(joinedload(Case.cadre), joinedload(Case.records), joinedload(Case.rule_set)).where(
-        Case.state.in_(("reassignment", "follow_up")))
+        Case.state.in_(("reassignment", "follow_up")), or_(Case.state_since >= recent, Case.id.in_(appealed)))
     out = []
     for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
         rules = case.rule_set.data

@@ -33,9 +33,15 @@ def list_cases():
     form = CaseFilterForm(request.args)
     form.track.choices = [("", "— all 全部 —")] + [(t, {"promotion": "晋升 Promotion", "adjustment": "调整 Adjustment"}[t]) for t in WORKFLOWS]
     form.state.choices = [("", "— all 全部 —")] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
-    units = db.session.scalars(select(Unit).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
+    # Plain (id, name) rows for the unit filter: a province holds thousands of units.
+    units = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
     form.unit.choices = [("", "— all 全部 —")] + [(str(u.id), u.name) for u in units]
-    query = select(Case).join(Case.cadre).where(Case.unit_id.in_(scope))
+    # A user whose units cover the whole tree needs no unit filter (an IN list of every unit costs
+    # the planner and every row); the cadre is joined only when its name is searched or sorted on.
+    everything = len(units) == db.session.scalar(select(func.count()).select_from(Unit))
+    query = select(Case) if everything else select(Case).where(Case.unit_id.in_(scope))
+    if form.q.data or request.args.get("sort") == "cadre":
+        query = query.join(Case.cadre)
     if form.track.data:
         query = query.where(Case.track == form.track.data)
     if form.state.data:
