@@ -3,7 +3,7 @@
 The permission matrix (``workflow/permissions.py``) is built from these groups and from the
 workflow definitions; what a page lets a role do is looked up there, not decided here.
 """
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from models import Unit
 
@@ -21,13 +21,48 @@ ADMINISTRATORS = frozenset({"administrator"})
 CADRE_MANAGERS = frozenset({"case_officer", "administrator"})
 
 
+# The unit tree is kept per database and reused while its fingerprint is unchanged: an aggregate
+# the database computes over every (id, parent_id), so any unit added, removed or moved changes it
+# and the tree is read anew. A province has thousands of units, and every page and every state
+# change asks for a scope: one aggregate row instead of every unit row each time.
+_TREES: dict = {}
+_FINGERPRINT = {
+    "postgresql": text("SELECT count(*), md5(string_agg(id::text || ':' || coalesce(parent_id, 0)::text, ',' ORDER BY id)) "
+                       "FROM unit"),
+    "sqlite": text("SELECT count(*), group_concat(id || ':' || coalesce(parent_id, 0), ',') "
+                   "FROM (SELECT id, parent_id FROM unit ORDER BY id)"),
+}
+
+
 def unit_scope(session, user) -> set[int]:
     """The user's units and every unit below them."""
-    rows = session.execute(select(Unit.id, Unit.parent_id)).all()
+    bind = session.get_bind()
+    fingerprint_sql = _FINGERPRINT.get(bind.dialect.name)
+    if fingerprint_sql is None:
+        return _walk(_children(session), [u.id for u in user.units])
+    key = str(bind.url)
+    fingerprint = tuple(session.execute(fingerprint_sql).one())
+    tree = _TREES.get(key)
+    if tree is None or tree[0] != fingerprint:
+        tree = _TREES[key] = (fingerprint, _children(session), {})
+    roots = frozenset(u.id for u in user.units)
+    scopes = tree[2]
+    if roots not in scopes:
+        if len(scopes) > 1000:
+            scopes.clear()
+        scopes[roots] = frozenset(_walk(tree[1], roots))
+    return set(scopes[roots])
+
+
+def _children(session):
     children = {}
-    for unit_id, parent_id in rows:
+    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
         children.setdefault(parent_id, []).append(unit_id)
-    scope, stack = set(), [u.id for u in user.units]
+    return children
+
+
+def _walk(children, roots):
+    scope, stack = set(), list(roots)
     while stack:
         unit_id = stack.pop()
         if unit_id not in scope:
