@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce
 
 from models import AuditEvent, AuditHead, User
 
@@ -97,14 +97,54 @@ def _row(event, username):
     )
 
 
-def _rows(session, filters, batch=2000):
-    """The export's rows, streamed as plain rows in batches: no ORM objects, so the identity map
-    stays empty and memory flat however many events there are."""
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(v, ensure_ascii=False, sort_keys=True)
+_DECODE = json.JSONDecoder().decode
+
+
+def _json_cell(text):
+    """The stored JSON as the export writes it (readable Chinese, sorted keys); empty for null."""
+    if text is None:
+        return ""
+    value = _DECODE(text)
+    return "" if value is None else _ENCODE(value)
+
+
+def _raw_batches(session, filters, batch=5000):
     table = AuditEvent.__table__
-    statement = query(filters).with_only_columns(*table.c, User.username, maintain_column_froms=True)
-    result = session.execute(statement.execution_options(yield_per=batch))
-    for row in result:
-        yield _row(row, row.username)
+    statement = query(filters).with_only_columns(
+        table.c.id, type_coerce(table.c.occurred_at, DateTime), User.username, table.c.kind, table.c.case_id,
+        table.c.cadre_id, table.c.unit_id, table.c.summary, cast(table.c.before, Text), cast(table.c.after, Text),
+        table.c.prev_hash, table.c.hash, maintain_column_froms=True)
+    return session.execute(statement.execution_options(yield_per=batch)).partitions()
+
+
+def _batches(session, filters, batch=5000):
+    """The export's rows in batches of plain tuples, as ``_row`` would make them, streamed: no ORM
+    objects (memory stays flat), the timestamp read as stored (UTC) and the JSON columns as text
+    (parsed once, here, instead of by the driver and again for the export)."""
+    for rows in _raw_batches(session, filters, batch):
+        yield [(r[0], r[1].isoformat() + "+00:00", r[2] or "", r[3], r[4], r[5], r[6], r[7], _json_cell(r[8]), _json_cell(r[9]),
+                r[10], r[11]) for r in rows]
+
+
+def _csv_batches(session, filters, batch=5000):
+    """As ``_batches`` with ``safe_cell`` applied: only the text columns can start like a formula
+    (ids, times and hashes cannot); None is written as an empty cell by the csv module."""
+    for rows in _raw_batches(session, filters, batch):
+        yield [(r[0], r[1].isoformat() + "+00:00", _safe(r[2] or ""), _safe(r[3]), r[4], r[5], r[6], _safe(r[7]),
+                _safe(_json_cell(r[8])), _safe(_json_cell(r[9])), r[10], r[11]) for r in rows]
+
+
+def _safe(text):
+    return "'" + text if text[:1] in _FORMULA_SET else text
+
+
+_FORMULA_SET = frozenset(FORMULA_START)
+
+
+def _rows(session, filters, batch=5000):
+    for rows in _batches(session, filters, batch):
+        yield from rows
 
 
 def write(session, fmt, path, filters: Filters) -> tuple[int, str]:
@@ -119,13 +159,14 @@ def write(session, fmt, path, filters: Filters) -> tuple[int, str]:
             if fmt == "csv":
                 writer = csv.writer(out)
                 writer.writerow(COLUMNS)
-                for row in _rows(session, filters):
-                    writer.writerow([safe_cell(v) if v is not None else "" for v in row])
-                    rows += 1
+                for batch in _csv_batches(session, filters):
+                    writer.writerows(batch)
+                    rows += len(batch)
             else:
-                for row in _rows(session, filters):
-                    out.write(json.dumps(dict(zip(COLUMNS, row, strict=True)), ensure_ascii=False) + "\n")
-                    rows += 1
+                encode = json.JSONEncoder(ensure_ascii=False).encode
+                for batch in _batches(session, filters):
+                    out.write("".join(encode(dict(zip(COLUMNS, row, strict=True))) + "\n" for row in batch))
+                    rows += len(batch)
     return rows, file_sha256(path)
 
 
