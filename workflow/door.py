@@ -59,11 +59,11 @@ def guard_reasons(transition, ctx) -> list[str]:
     return out
 
 
-def make_ctx(session, case, actor, data=None, now=None):
+def make_ctx(session, case, actor, data=None, now=None, calendar=None):
     now = now or clock.now()
     return _Ctx(
         session=session, case=case, actor=actor, now=now, today=clock.local_date(now),
-        rules=rules_of(case.rule_set), calendar=WorkingDays.from_db(session), data=data,
+        rules=rules_of(case.rule_set), calendar=calendar or WorkingDays.from_db(session), data=data,
     )
 
 
@@ -147,7 +147,7 @@ def _advance(session, case_id, trigger, actor, data, expected_version):
         cleaned = clean(branches[0].fields, data)
     except DataError as exc:
         raise InvalidData("Please correct the marked fields. 请修改标出的内容。", field_errors=exc.errors) from None
-    ctx = make_ctx(session, case, actor, data=cleaned, now=now)
+    ctx = make_ctx(session, case, actor, data=cleaned, now=now, calendar=precheck.calendar)  # the calendar read once
     ctx.extra["_version_before"] = case.version
     machine, state_enum = machine_for(case.track)
     dest = _fire(machine, state_enum, trigger, case, ctx, branches)
