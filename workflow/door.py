@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Cadre, Case, Position, StepRecord, db
@@ -114,10 +115,25 @@ def _committed(session, work, *args):
     except StaleDataError:
         session.rollback()
         raise StaleCase(_stale_text()) from None
+    except DBAPIError as exc:
+        session.rollback()
+        if _concurrent(exc):
+            raise StaleCase(_busy_text()) from exc
+        raise
     except Exception:
         session.rollback()
         raise
     return outcome
+
+
+# What the database says when another transaction got there first: a serialization failure, a
+# deadlock it broke, a lock not granted within lock_timeout, a unique key just taken; SQLite: busy.
+CONFLICT_SQLSTATES = {"40001", "40P01", "55P03", "23505"}
+
+
+def _concurrent(exc) -> bool:
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in CONFLICT_SQLSTATES or "database is locked" in str(exc.orig)
 
 
 def _advance(session, case_id, trigger, actor, data, expected_version):
@@ -243,7 +259,10 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
         text = open_refusal(track, actor.role)
         raise Forbidden(f"{text} {ADMIN_NO_CASE_ACTIONS}" if actor.role == "administrator" else text)
     scope = unit_scope(session, actor)
-    cadre = session.get(Cadre, cadre_id) if cadre_id else None
+    # The cadre's row is locked while we look for an open case of theirs, so two officers opening
+    # one at the same moment get one case and a refusal, not two cases.
+    number = int(cadre_id) if str(cadre_id).isdigit() and len(str(cadre_id)) < 10 else None
+    cadre = session.get(Cadre, number, with_for_update=True) if number else None
     if linked_case is not None and cadre is not None and cadre.id == linked_case.cadre_id:
         scope = scope | {cadre.unit_id}  # the cadre is already part of a case the actor works on
     if cadre is None or cadre.unit_id not in scope:
@@ -294,6 +313,12 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
                "linked_case_id": case.linked_case_id},
     )
     return Outcome(case=case, record=record, from_state=None, to_state=case.state)
+
+
+def _busy_text():
+    return ("Someone else was changing this case at the same moment. Nothing was saved. Reload the page to see the "
+            "case as it is now, then submit again if your step still applies. "
+            "他人正在同时办理该案件，本次未保存；请刷新页面查看最新情况后再提交。")
 
 
 def _stale_text():
