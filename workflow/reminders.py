@@ -41,22 +41,47 @@ def run_once(session, now: datetime | None = None, mailer=None) -> PassResult:
     calendar = WorkingDays.from_db(session)
     result = PassResult()
     recipients = _Recipients(session)
-    for item in due_items(session, today, rules, calendar):
+    items = due_items(session, today, rules, calendar)
+    # Reminders already there are known from one query per thousand items, not one insert each:
+    # a pass that finds everything sent (the usual case every five minutes) writes nothing.
+    existing = _existing_keys(session, items)
+    for item in items:
         targets = [(user, False) for user in recipients.for_item(item)]
         if item.expects_action and today >= item.due_on + timedelta(days=rules["escalation_days"]):
             targets += [(user, True) for user in recipients.supervisors(item.unit_id)]
+        inserted = False
         for user, escalation in targets:
-            if _insert(session, item, user, escalation, now):
+            if (_kind(item, escalation), item.subject, item.due_on, user.id) in existing:
+                result.skipped += 1
+            elif _insert(session, item, user, escalation, now):
                 result.sent += 1
+                inserted = True
             else:
                 result.skipped += 1
-        session.commit()
+        if inserted:
+            session.commit()
+    session.commit()
     _email(session, mailer, now, result)
     return result
 
 
+def _kind(item, escalation):
+    return f"{item.kind}.escalated" if escalation else item.kind
+
+
+def _existing_keys(session, items, chunk=1000):
+    keys = set()
+    kinds = {k for item in items for k in (item.kind, _kind(item, True))}
+    subjects = sorted({item.subject for item in items})
+    for i in range(0, len(subjects), chunk):
+        keys.update(session.execute(
+            select(Reminder.kind, Reminder.subject, Reminder.due_on, Reminder.recipient_id)
+            .where(Reminder.kind.in_(kinds), Reminder.subject.in_(subjects[i:i + chunk]))).tuples())
+    return keys
+
+
 def _insert(session, item, user, escalation, now) -> bool:
-    kind = f"{item.kind}.escalated" if escalation else item.kind
+    kind = _kind(item, escalation)
     prefix = "升级提醒 Escalation: " if escalation else ""
     values = dict(
         kind=kind, subject=item.subject, due_on=item.due_on, recipient_id=user.id, case_id=item.case_id,
