@@ -6,3 +6,4 @@ def init(app):
 
     for group in (demo.group, users.group, rules.group, audit.group, scheduler.scheduler_group, scheduler.reminders_group):
         app.cli.add_command(group)
+    app.cli.add_command(__import__("commands.backup", fromlist=["group"]).group)  # flask backup create / restore

@@ -80,7 +80,7 @@ def _demo_steps():
         "record_exception": [lambda t: {"grounds": "crisis", "reason": "抗洪抢险中实绩突出。", "approved_by": "上级组织部",
                                         "approval_ref": "组干〔2026〕3号", "approved_on": t.isoformat()}],
         "file_appeal": [lambda t: {"filed_on": t.isoformat(), "grounds": "对调整决定不服。"}],
-        "decide_appeal": [lambda t: {"decided_on": t.isoformat(), "outcome": k, "reasoning": "经复核。"} for k in APPEAL_OUTCOMES],
+        "decide_appeal": [lambda t, k=k: {"decided_on": t.isoformat(), "outcome": k, "reasoning": "经复核。"} for k in APPEAL_OUTCOMES],
         "dismiss_intake": [lambda t: {"reason": "线索内容不具体。"}],
         "close_case": [lambda t: {"reason": "情节轻微。"}],
         "end_tracking": [lambda t: {"evaluation": "跟踪期内表现良好。"}],
