@@ -7,8 +7,8 @@ Each query is bounded by an indexed date or state, so its cost follows what is d
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from models import Cadre, Case, Objection, Sanction, StepRecord
 
@@ -121,18 +121,21 @@ def _inspection_start(session, today, lead, lookback, until, calendar, units):
     # to fall after the lookback: the notice date is at most ``future_days`` after the selection
     # was recorded, and the lead is a few working days (45 days cover it with any holiday).
     recent = _utc_start(lookback - timedelta(days=_max_rule(session, "future_days", 30) + 45))
-    begun = select(StepRecord.id).where(StepRecord.case_id == Case.id, StepRecord.trigger == "record_check").exists()
-    q = select(Case).options(joinedload(Case.cadre), joinedload(Case.records), joinedload(Case.rule_set)).where(
-        Case.state == "inspection", Case.state_since >= recent, ~begun)
+    check, chosen = aliased(StepRecord), aliased(StepRecord)
+    begun = select(check.id).where(check.case_id == Case.id, check.trigger == "record_check").correlate(Case).exists()
+    selection = (select(func.max(chosen.id)).where(chosen.case_id == Case.id, chosen.trigger == "select_for_inspection")
+                 .correlate(Case).scalar_subquery())
+    q = (_case_rows(StepRecord.data.label("selected"), Case.rule_set_id).join(StepRecord, StepRecord.id == selection)
+         .where(Case.state == "inspection", Case.state_since >= recent, ~begun))
+    lead_days = _rule_values(session, "inspection_notice_lead_working_days", 1)
     out = []
-    for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
-        selected = case.last_record("select_for_inspection")
-        if not selected or not selected.data.get("notice_on") or case.last_record("record_check"):
+    for case in session.execute(_scoped(q, Case.unit_id, units)):
+        notice_on = case.selected.get("notice_on")
+        if not notice_on:
             continue
-        days = case.rule_set.data.get("inspection_notice_lead_working_days", 1)
-        begins = calendar.add(date.fromisoformat(selected.data["notice_on"]), days, count_start=False).day
+        begins = calendar.add(date.fromisoformat(notice_on), lead_days[case.rule_set_id], count_start=False).day
         if lookback <= begins <= _window(lead["inspection_start"], until):
-            out.append(_case_item("inspection_start", case, begins, lead, f"{case.cadre.name}: inspection may begin {begins}"))
+            out.append(_case_item("inspection_start", case, begins, lead, f"{case.cadre_name}: inspection may begin {begins}"))
     return out
 
 
@@ -257,7 +260,7 @@ def _appeals(session, today, lead, lookback, until, calendar, units):
     # meeting precedes the case's entry into reassignment, and follow-up comes after that).
     recent = _utc_start(lookback - timedelta(days=_max_rule(session, "appeal_window_days", 15) + 1))
     appealed = select(StepRecord.case_id).where(StepRecord.trigger == "file_appeal")
-    q = select(Case).options(joinedload(Case.cadre), joinedload(Case.records), joinedload(Case.rule_set)).where(
+    q = select(Case).options(joinedload(Case.cadre), selectinload(Case.records), joinedload(Case.rule_set)).where(
         Case.state.in_(("reassignment", "follow_up")), or_(Case.state_since >= recent, Case.id.in_(appealed)))
     out = []
     for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
