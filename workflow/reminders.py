@@ -97,16 +97,15 @@ def _insert(session, item, user, escalation, now) -> bool:
 
 
 def _email(session, mailer, now, result):
+    if mailer is None:  # no SMTP configured: every pending reminder stays in the app, in one statement
+        session.execute(update(Reminder).where(Reminder.email_status == "pending").values(email_status="unconfigured"))
+        session.commit()
+        return
     waiting = select(Reminder.id).where(or_(
         Reminder.email_status == "pending",
         (Reminder.email_status == "failed") & (Reminder.email_attempts < MAX_EMAIL_ATTEMPTS),
     )).order_by(Reminder.id)
     for reminder_id in session.scalars(waiting).all():
-        if mailer is None:
-            session.execute(update(Reminder).where(Reminder.id == reminder_id, Reminder.email_status == "pending")
-                            .values(email_status="unconfigured"))
-            session.commit()
-            continue
         claimed = session.execute(
             update(Reminder).where(Reminder.id == reminder_id, Reminder.email_status.in_(("pending", "failed")))
             .values(email_status="sending", email_attempts=Reminder.email_attempts + 1)
