@@ -4,6 +4,8 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from workflow.audit_export import FORMATS
 
+from . import DateRange
+
 KINDS = ["case.opened", "case.transition", "cadre.created", "cadre.updated", "cadre.assessment", "calendar.changed",
          "rules.created", "user.created", "login.success", "login.failure", "audit.exported"]
 
@@ -12,11 +14,11 @@ class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # GET filters; the export POST is protected by CSRFProtect globally
 
-    since = DateField("从 Since", validators=[Optional()])
-    until = DateField("至 Until", validators=[Optional()])
+    since = DateField("从 Since", validators=[Optional(), DateRange()])
+    until = DateField("至 Until", validators=[Optional(), DateRange()])
     unit = SelectField("单位 Unit", validators=[Optional()])
-    case = IntegerField("案件号 Case id", validators=[Optional(), NumberRange(1, 2**31)])
-    cadre = IntegerField("干部号 Cadre id", validators=[Optional(), NumberRange(1, 2**31)])
+    case = IntegerField("案件号 Case id", validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    cadre = IntegerField("干部号 Cadre id", validators=[Optional(), NumberRange(1, 2**31 - 1)])
     actor = StringField("操作人 Actor (username)", validators=[Optional(), Length(max=60)])
     kind = SelectField("事件类型 Event kind", choices=[("", "— all 全部 —")] + [(k, k) for k in KINDS], validators=[Optional()])
 

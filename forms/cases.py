@@ -6,12 +6,14 @@ from wtforms.widgets import html_params
 
 from workflow.terms import NOMINATION_SOURCES
 
+from . import optional_id
+
 
 class OpenPromotionForm(FlaskForm):
     """Choices are filled by the view from the officer's units."""
 
-    cadre_id = SelectField("干部 Cadre", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[Optional()])
-    target_position_id = SelectField("拟任职位 Post", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[Optional()])
+    cadre_id = SelectField("干部 Cadre", coerce=optional_id, validators=[Optional()])
+    target_position_id = SelectField("拟任职位 Post", coerce=optional_id, validators=[Optional()])
     source = SelectField("推荐来源 Source", choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in NOMINATION_SOURCES.items()],
                          validators=[Optional()])
     work_plan = TextAreaField("动议及工作方案 Work plan / motion", validators=[Optional()])

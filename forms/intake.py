@@ -4,11 +4,13 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from workflow.terms import CLUE_CATEGORIES, choices
 
+from . import optional_id
+
 REQUIRED = "This field is required. 此项必填。"
 
 
 class ClueForm(FlaskForm):
-    unit_id = SelectField("单位 Unit", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[DataRequired(REQUIRED)])
+    unit_id = SelectField("单位 Unit", coerce=optional_id, validators=[DataRequired(REQUIRED)])
     cadre_name = StringField("被反映干部姓名 Name of the cadre", validators=[DataRequired(REQUIRED), Length(max=60)])
     category = SelectField("问题类别 Category", choices=[("", "—")] + choices(CLUE_CATEGORIES), validators=[DataRequired(REQUIRED)])
     content = TextAreaField("反映内容 What happened", validators=[DataRequired(REQUIRED), Length(max=4000)])
@@ -17,7 +19,7 @@ class ClueForm(FlaskForm):
 
 
 class SelfRecommendationForm(FlaskForm):
-    unit_id = SelectField("所在单位 Your unit", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[DataRequired(REQUIRED)])
+    unit_id = SelectField("所在单位 Your unit", coerce=optional_id, validators=[DataRequired(REQUIRED)])
     cadre_name = StringField("姓名 Your name", validators=[DataRequired(REQUIRED), Length(max=60)])
     content = TextAreaField("自荐理由及工作实绩 Why you recommend yourself, with evidence of results",
                             validators=[DataRequired(REQUIRED), Length(max=4000)])
@@ -32,8 +34,8 @@ class StatusForm(FlaskForm):
 
 
 class AcceptForm(FlaskForm):
-    cadre_id = SelectField("对应干部 The cadre", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[Optional()])
-    position_id = SelectField("拟任职位（自我推荐）Post (self-recommendation)", coerce=lambda v: int(v) if str(v).isdigit() else None,
+    cadre_id = SelectField("对应干部 The cadre", coerce=optional_id, validators=[Optional()])
+    position_id = SelectField("拟任职位（自我推荐）Post (self-recommendation)", coerce=optional_id,
                               validators=[Optional()])
 
 

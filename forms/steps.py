@@ -16,21 +16,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from workflow.terms import VOTES
+
+from . import DateRange, optional_id, strict_checkbox
 
 VOTE_ROWS = 15
 
 
 class VoteRow(Form):
-    name = StringField("Member 成员", validators=[Optional()])
+    name = StringField("Member 成员", validators=[Optional(), Length(max=60)])
     vote = SelectField("Vote 表决", choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in VOTES.items()],
                        validators=[Optional()])
 
 
 class ActionForm(FlaskForm):
-    version = HiddenField()
+    version = HiddenField(validators=[Length(max=12)])
 
 
 def _field(spec):
@@ -40,16 +42,16 @@ def _field(spec):
     if spec.kind in ("textarea", "lines"):
         return TextAreaField(label, validators=optional, render_kw={"rows": 3})
     if spec.kind == "date":
-        return DateField(label, validators=optional)
+        return DateField(label, validators=[*optional, DateRange()])
     if spec.kind == "int":
         return IntegerField(label, validators=optional, render_kw={"min": spec.minimum} if spec.minimum is not None else {})
     if spec.kind == "bool":
-        return BooleanField(label)
+        return BooleanField(label, validators=[strict_checkbox])
     if spec.kind == "select":
         return SelectField(label, choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in spec.choices.items()],
                            validators=optional)
     if spec.kind in ("objection", "position"):
-        return SelectField(label, choices=[], coerce=lambda v: int(v) if str(v).isdigit() else None, validators=optional)
+        return SelectField(label, choices=[], coerce=optional_id, validators=optional)
     if spec.kind == "votes":
         return FieldList(FormField(VoteRow), label=label, min_entries=VOTE_ROWS, max_entries=60)
     raise ValueError(spec.kind)
@@ -112,6 +114,6 @@ def open_form_class(track, fields):
     key = (track, "__open__")
     if key not in _CLASSES:
         attrs = {spec.name: _field(spec) for spec in fields}
-        attrs["cadre_id"] = SelectField("干部 Cadre", coerce=lambda v: int(v) if str(v).isdigit() else None, validators=[Optional()])
+        attrs["cadre_id"] = SelectField("干部 Cadre", coerce=optional_id, validators=[Optional()])
         _CLASSES[key] = type(f"Open{track.title()}Form", (FlaskForm,), attrs)
     return _CLASSES[key]

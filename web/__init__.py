@@ -17,6 +17,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
+    refuse_unstorable_input(app)
     harden(app)
     register_template_helpers(app)
     register_commands(app)
@@ -58,6 +59,13 @@ def register_blueprints(app):
 
 def register_error_pages(app):
     from .errors import init
+
+    init(app)
+
+
+def refuse_unstorable_input(app):
+    """NUL bytes, invalid UTF-8 and control characters: a 400 before any view (web/input_guard.py)."""
+    from .input_guard import init
 
     init(app)
 

@@ -178,10 +178,21 @@ def _write_xlsx(session, path, filters):
     sheet.append(COLUMNS)
     rows = 0
     for row in _rows(session, filters):
-        sheet.append([safe_cell(v) for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
         rows += 1
     workbook.save(path)
     return rows
+
+
+def _xlsx_cell(value):
+    """``safe_cell``, and control characters XML cannot carry (openpyxl would refuse the whole
+    export) shown as U+FFFD; tab, newline and carriage return stay."""
+    value = safe_cell(value)
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
 
 
 def file_sha256(path):

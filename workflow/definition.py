@@ -3,6 +3,7 @@
 The buttons a user sees, the permission check, the forms, the transition table in the tests
 and the state machine that ``transitions`` runs are all derived from one ``Workflow`` value.
 """
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -156,13 +157,14 @@ MAX_VOTES = 60
 
 def text_problem(value: str) -> str | None:
     """Why a piece of typed text cannot be stored as it is, or None. NUL is refused by
-    PostgreSQL's driver, a lone surrogate cannot be encoded as UTF-8, and other control
-    characters are never typed by a person."""
-    for ch in value:
-        code = ord(ch)
-        if code == 0 or 0xD800 <= code <= 0xDFFF or (code < 32 and ch not in "\t\n\r") or code == 0x7F:
-            return "contains a character that is not allowed (a control character or invalid Unicode). 含有不允许的字符。"
-    return None
+    PostgreSQL's driver, a lone surrogate cannot be encoded as UTF-8, U+FFFD is what invalid
+    UTF-8 bytes were decoded to, and other control characters are never typed by a person."""
+    if not _UNSTORABLE.search(value):
+        return None
+    return "contains a character that is not allowed (a control character or invalid Unicode). 含有不允许的字符。"
+
+
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd\ufffe\uffff]")
 
 
 def _text(f: Field, value, limit=None) -> str:

@@ -261,7 +261,7 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
     scope = unit_scope(session, actor)
     # The cadre's row is locked while we look for an open case of theirs, so two officers opening
     # one at the same moment get one case and a refusal, not two cases.
-    number = int(cadre_id) if str(cadre_id).isdigit() and len(str(cadre_id)) < 10 else None
+    number = int(cadre_id) if str(cadre_id).isdecimal() and len(str(cadre_id)) < 10 else None
     cadre = session.get(Cadre, number, with_for_update=True) if number else None
     if linked_case is not None and cadre is not None and cadre.id == linked_case.cadre_id:
         scope = scope | {cadre.unit_id}  # the cadre is already part of a case the actor works on

@@ -139,6 +139,8 @@ def dismiss(session, actor, submission_id, reason):
     submission = _load(session, actor, submission_id)
     if not (reason or "").strip():
         raise InvalidData("Give the reason for dismissing. 请填写不予受理的理由。")
+    if len(reason.strip()) > 2000:
+        raise InvalidData("The reason is too long (at most 2000 characters). 理由不超过2000字。")
     submission.status, submission.dismiss_reason, submission.handled_by_id = "dismissed", reason.strip()[:2000], actor.id
     audit.append(session, kind="intake.dismissed", actor=actor, at=clock.now(), unit_id=submission.unit_id,
                  cadre_id=submission.cadre_id, summary=f"Submission {submission.receipt_code} dismissed",
@@ -156,6 +158,8 @@ def record_feedback(session, actor, submission_id, text):
         raise InvalidData("Feedback is given to named reporters; this one is anonymous. 匿名反映无需反馈。")
     if not (text or "").strip():
         raise InvalidData("Write the feedback. 请填写反馈内容。")
+    if len(text.strip()) > 2000:
+        raise InvalidData("The feedback is too long (at most 2000 characters). 反馈不超过2000字。")
     before = {"feedback": submission.feedback}
     submission.feedback, submission.feedback_at = text.strip()[:2000], clock.now()
     audit.append(session, kind="intake.feedback", actor=actor, at=clock.now(), unit_id=submission.unit_id,

@@ -276,6 +276,7 @@ CLI_COMMANDS = {
     "audit": ("Verify the chain, export, archive old events", "审计链校验、导出、归档", ("verify", "export", "archive")),
     "scheduler": ("The scheduler process", "定时任务进程", ("run",)),
     "reminders": ("One reminder pass", "执行一次提醒", ("run-once",)),
+    "backup": ("Back up the whole database, restore a backup", "数据库备份与恢复", ("create", "restore")),
 }
 
 
@@ -325,7 +326,7 @@ def load_in_scope(session, user, what, object_id, lock=False, scope=None):
     """The object (a Case, Cadre, Submission or Unit, or a SUBJECTS key) if it exists in the user's
     units; otherwise NotFound (404) — the same answer for "elsewhere" and "nowhere"."""
     subject = SUBJECTS[what] if isinstance(what, str) else _SUBJECT_OF_MODEL[what]
-    number = object_id if isinstance(object_id, int) else (int(object_id) if str(object_id).isdigit() else None)
+    number = object_id if isinstance(object_id, int) else (int(object_id) if str(object_id).isdecimal() else None)
     if number is None or number > 2**62:
         raise subject.not_found()
     query = select(subject.model).where(subject.model.id == number)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import select
 
+from forms import whole_number
 from forms.admin import CalendarOverrideForm, CalendarYearForm
 from forms.auth import EmptyForm
 from models import CalendarOverride, CalendarYear, RuleSet, Unit, User, db
@@ -80,7 +81,9 @@ def units():
             abort(400)
         unit = load_in_scope(Unit, request.form.get("unit_id", ""))
         raw = request.form.get("supervisor_id", "")
-        user = db.session.get(User, int(raw)) if raw.isdigit() else None
+        user = db.session.get(User, whole_number(raw)) if whole_number(raw) else None
+        if raw and user is None:  # empty clears the supervisor; anything else must be a user
+            abort(404, "No such user. 没有该用户。")
         try:
             calendar_admin.set_supervisor(db.session, current_user, unit, user)
             flash("Saved. 已保存。", "success")

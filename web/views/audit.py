@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request, send_
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from forms import whole_number
 from forms.audit import AuditFilterForm, ExportForm
 from models import Unit, db
 from workflow import audit_export, clock
@@ -25,7 +26,7 @@ def _scope_filters(form):
     top_level = any(u.parent_id is None for u in current_user.units)
     return audit_export.Filters(
         since=form.since.data, until=form.until.data, unit_ids=scope, include_unitless=top_level,
-        unit=int(form.unit.data) if form.unit.data and form.unit.data.isdigit() else None,
+        unit=whole_number(form.unit.data),
         case=form.case.data, cadre=form.cadre.data, actor=(form.actor.data or "").strip() or None,
         kind=form.kind.data or None,
     )
@@ -45,13 +46,13 @@ def events():
     filters = _scope_filters(form) if not form.errors else audit_export.Filters(unit_ids=set())
     size = current_app.config["PAGE_SIZE"]
     raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 1_000_000)) if raw.isdigit() else 1
+    page = max(1, min(int(raw), 1_000_000)) if raw.isdecimal() else 1
     query = audit_export.query(filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.offset((page - 1) * size).limit(size)).all()
     export_form = ExportForm(request.args)
     return render_template("audit/events.html", form=form, rows=rows, page=page, pages=max(1, -(-total // size)),
-                           total=total, export_form=export_form)
+                           total=total, export_form=export_form), 422 if form.errors else 200
 
 
 @bp.get("/verify")

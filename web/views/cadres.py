@@ -29,7 +29,7 @@ def list_cadres():
     order = {"name": Cadre.name, "rank": Cadre.rank, "unit": Cadre.unit_id, "since": Cadre.rank_since}.get(sort, Cadre.name)
     size = current_app.config["PAGE_SIZE"]
     raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    page = max(1, min(int(raw), 100000)) if raw.isdecimal() else 1
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     cadres = db.session.scalars(query.options(joinedload(Cadre.unit), joinedload(Cadre.position))
                                 .order_by(order, Cadre.id).offset((page - 1) * size).limit(size)).all()

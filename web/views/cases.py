@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from forms import whole_number
 from forms.cases import CaseFilterForm, OpenPromotionForm
 from forms.steps import build_step_form, form_data, open_form_class, show_errors
 from models import AuditEvent, Cadre, Case, Position, Unit, db
@@ -46,7 +47,7 @@ def list_cases():
         query = query.where(Case.track == form.track.data)
     if form.state.data:
         query = query.where(Case.state == form.state.data)
-    if form.unit.data and form.unit.data.isdigit():
+    if whole_number(form.unit.data):
         query = query.where(Case.unit_id == int(form.unit.data))
     if form.q.data:
         query = query.where(Cadre.name.contains(form.q.data.strip()[:60], autoescape=True))
@@ -81,8 +82,8 @@ def new_case():
         if request.method == "GET":
             form.received_on.data = clock.today_local()
     form.cadre_id.choices = [("", "—")] + [(c.id, f"{c.name} · {c.unit.name}") for c in cadres]
-    if request.method == "GET" and request.args.get("cadre", "").isdigit():
-        form.cadre_id.data = int(request.args["cadre"])
+    if request.method == "GET" and whole_number(request.args.get("cadre")):
+        form.cadre_id.data = whole_number(request.args["cadre"])
     status, reasons = 200, []
     if form.validate_on_submit():
         data = {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "cadre_id", "target_position_id")}
@@ -90,7 +91,7 @@ def new_case():
             reuse = request.args.get("reuse", "")
             outcome = door.open_case(track, current_user, form.cadre_id.data, data,
                                      target_position_id=getattr(form, "target_position_id", None) and form.target_position_id.data,
-                                     reuse_of=int(reuse) if reuse.isdigit() else None)
+                                     reuse_of=whole_number(reuse))
             flash(f"Case {outcome.case.reference} opened. 案件已创建。", "success")
             return redirect(url_for("cases.show", case_id=outcome.case.id))
         except Refused as exc:
@@ -168,4 +169,4 @@ def _render_case(case, failed=None, status=200):
 
 def _page_arg():
     raw = request.args.get("page", "1")
-    return max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    return max(1, min(int(raw), 100000)) if raw.isdecimal() else 1

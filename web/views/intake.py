@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from forms import whole_number
 from forms.intake import AcceptForm, ClueForm, DismissForm, FeedbackForm, SelfRecommendationForm, StatusForm
 from models import Cadre, Position, Submission, Unit, db
 from workflow import intake
@@ -73,7 +74,7 @@ def inbox():
         query = query.where(Submission.status == status)
     size = current_app.config["PAGE_SIZE"]
     raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    page = max(1, min(int(raw), 100000)) if raw.isdecimal() else 1
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     items = db.session.scalars(query.order_by(Submission.received_at.desc()).offset((page - 1) * size).limit(size)).all()
     cadres = {u: db.session.scalars(select(Cadre).where(Cadre.unit_id == u).order_by(Cadre.name)).all() for u in {i.unit_id for i in items}}
@@ -119,4 +120,4 @@ def handle(submission_id, action):
 
 
 def _int(value):
-    return int(value) if value and str(value).isdigit() else None
+    return whole_number(value)

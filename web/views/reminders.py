@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from sqlalchemy import func, select, update
 
+from forms import whole_number
 from forms.auth import EmptyForm
 from models import Reminder, SchedulerJob, db
 from workflow import accounts, clock
@@ -33,7 +34,7 @@ def unread_count():
 def notifications():
     size = current_app.config["PAGE_SIZE"]
     raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 100000)) if raw.isdigit() else 1
+    page = max(1, min(int(raw), 100000)) if raw.isdecimal() else 1
     only_unread = request.args.get("unread") == "1"
     query = select(Reminder).where(Reminder.recipient_id == current_user.id)
     if only_unread:
@@ -51,8 +52,8 @@ def mark_read():
         abort(400)
     query = update(Reminder).where(Reminder.recipient_id == current_user.id, Reminder.read_at.is_(None))
     one = request.form.get("id", "")
-    if one.isdigit():
-        query = query.where(Reminder.id == int(one))
+    if one:  # one notification; an id that is not one marks nothing
+        query = query.where(Reminder.id == (whole_number(one) or 0))
     db.session.execute(query.values(read_at=clock.now()))
     db.session.commit()
     return redirect(safe_next(request.form.get("next"), url_for("reminders.notifications")))
