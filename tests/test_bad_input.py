@@ -474,3 +474,26 @@ def test_an_xlsx_export_survives_control_characters_stored_by_other_means(org, t
     cells = [c.value for row in load_workbook(path).active.iter_rows(min_row=2) for c in row]
     assert "'=bell\ufffd and \ufffd[31m" in cells
     assert rows == db.session.scalar(select(func.count()).select_from(AuditEvent))
+
+
+def test_bulk_actions_with_junk(org, browser):
+    """The bulk pages (case list actions, assessments table): junk ids, counts and texts change nothing."""
+    web = browser()
+    case = org.case_in("nomination")
+    cadre = org.cadre(name="批量")
+    before = totals()
+    posts = [("/bulk/cases", {"pick": value, "action": "assign"}) for value in ["²", "1:²", "99999999999999999999", SCRIPT]]
+    posts += [("/bulk/assign", {"pick": f"{case.id}:{case.version}", "officer_id": value}) for value in attacks("id")]
+    posts += [("/bulk/assign", {"pick": value, "officer_id": str(org.users["case_officer"].id)}) for value in attacks("id")]
+    posts += [("/bulk/assessments", {"rows-0-cadre": value, "rows-0-year": "2025", "rows-0-result": "competent"}) for value in attacks("id")]
+    posts += [("/bulk/assessments", {"rows-0-cadre": str(cadre.id), "rows-0-year": value, "rows-0-result": "competent"})
+              for value in attacks("int")]
+    posts += [("/bulk/assessments", {"rows-0-cadre": str(cadre.id), "rows-0-year": "2025", "rows-0-result": value})
+              for value in attacks("select")]
+    for url, fields in posts:
+        response = web.post(url, fields)
+        assert response.status_code in (200, 303, 400, 404, 422), (url, response.status_code)
+        assert SCRIPT not in text(response)
+        assert totals() == before, (url, {k: v[:40] for k, v in fields.items()})
+    for value in ["²", "-1", "99999999999999999999", SCRIPT]:
+        assert web.get(f"/bulk/assessments?rows={quote(value)}").status_code == 200

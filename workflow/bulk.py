@@ -84,9 +84,9 @@ def parse_case_items(values):
     out, seen = [], set()
     for value in values:
         head, _, version = str(value).partition(":")
-        if head.isdigit() and int(head) not in seen and len(head) < 12:
+        if head.isdecimal() and len(head) < 12 and int(head) not in seen:
             seen.add(int(head))
-            out.append(CaseItem(int(head), version if version.isdigit() else None, key=f"#{head}"))
+            out.append(CaseItem(int(head), version if version.isdecimal() else None, key=f"#{head}"))
     return out[:MAX_ITEMS]
 
 
@@ -121,7 +121,7 @@ def assign_officer(session, actor, item: CaseItem, officer_id) -> ItemResult:
 
 def _assign(session, actor, item, officer_id):
     case = _open_case(session, actor, item)
-    officer = session.get(User, officer_id) if str(officer_id).isdigit() else None
+    officer = session.get(User, int(officer_id)) if str(officer_id).isdecimal() and len(str(officer_id)) < 10 else None
     if officer is None or not officer.active or officer.role != "case_officer":
         raise InvalidData("Choose an active case officer. 请选择在岗的干部工作人员。")
     if case.unit_id not in unit_scope(session, officer):

@@ -93,7 +93,7 @@ def assessments():
             cadre, year, result = (request.form.get(f"rows-{i}-{k}", "").strip() for k in ("cadre", "year", "result"))
             if not (cadre or result):  # the year is filled in on every row: a row is used once a cadre or result is chosen
                 continue
-            items.append(bulk.AssessmentItem(row=i + 1, cadre_id=int(cadre) if cadre.isdigit() and len(cadre) < 12 else None,
+            items.append(bulk.AssessmentItem(row=i + 1, cadre_id=int(cadre) if cadre.isdecimal() and len(cadre) < 10 else None,
                                              year=year[:10], result=result[:40], key=f"第{i + 1}行 row {i + 1}"))
         if not items:
             flash("Fill in at least one row. 请至少填写一行。", "error")
@@ -105,7 +105,7 @@ def assessments():
 
 def _assessment_form(scope, status=200):
     raw = request.args.get("rows", "")
-    count = max(1, min(int(raw), ROWS_MAX)) if raw.isdigit() else ROWS_DEFAULT
+    count = max(1, min(int(raw), ROWS_MAX)) if raw.isdecimal() else ROWS_DEFAULT
     if request.method == "POST":
         count = ROWS_MAX if any(request.form.get(f"rows-{i}-cadre") for i in range(ROWS_DEFAULT, ROWS_MAX)) else ROWS_DEFAULT
     cadres = db.session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.unit_id.in_(scope))
