@@ -497,3 +497,26 @@ def test_bulk_actions_with_junk(org, browser):
         assert totals() == before, (url, {k: v[:40] for k, v in fields.items()})
     for value in ["²", "-1", "99999999999999999999", SCRIPT]:
         assert web.get(f"/bulk/assessments?rows={quote(value)}").status_code == 200
+
+
+@pytest.mark.parametrize("bad", ["坏\x00名", "坏\x07名", "备注\x1b[31m"])
+def test_an_import_with_unstorable_characters_is_refused_whole(org, app, browser, bad):
+    """A NUL past the first 4 KB (it reached PostgreSQL and failed there) or a control character in
+    any cell: the upload is refused with the row and column named, nothing written."""
+    import io
+
+    web = browser()
+    header = ",".join(["姓名 name", "单位代码 unit_code", "性别 gender", "出生日期 birth_date", "学历 education", "职级 rank",
+                       "任现职级时间 rank_since", "任现职时间 post_since", "参加工作时间 work_start",
+                       "基层工作年限 grassroots_years", "备注 notes"]) + "\n"
+    filler = "".join(f"填充{i},A,male,1980-01-01,bachelor,section_chief,2019-01-01,,2003-07-01,3,{'n' * 40}\n" for i in range(80))
+    body = (header + filler + f"{bad},A,male,1980-01-01,bachelor,section_chief,2019-01-01,,2003-07-01,3,备注\n").encode()
+    assert body.index(bad.encode()) > 4096
+    before = totals()
+    token = web._token()
+    fresh_g()
+    response = web.client.post("/imports/cadres", data={"csrf_token": token, "file": (io.BytesIO(body), "cadres.csv")},
+                               content_type="multipart/form-data")
+    assert response.status_code in (400, 422), response.status_code
+    assert "Row 82" in text(response) and "第82行" in text(response)
+    assert totals() == before

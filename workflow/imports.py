@@ -39,6 +39,7 @@ from . import audit, clock
 from .access import may_manage_cadres, unit_scope
 from .bulk_rows import insert_rows
 from .cadres import FIELDS as CADRE_FIELDS
+from .definition import text_problem
 from .errors import Forbidden, InvalidData, Refused
 from .intake import RECEIPT_ALPHABET, assessment_trigger_reason
 from .terms import ASSESSMENT, EDUCATION, RANKS
@@ -391,6 +392,9 @@ def _records(grid):
         record = {"_row": number}
         for key, value in zip(fields, values, strict=False):
             if key is not None:
+                if isinstance(value, str) and text_problem(value):  # NUL breaks PostgreSQL; control characters
+                    raise BadUpload(f"Row {number}, column '{key}': {text_problem(value)} Remove it and upload again. "
+                                    f"第{number}行“{key}”列含有无法保存的字符，请删除后重新上传。")
                 record[key] = value
         for key in fields:
             if key is not None:
