@@ -154,17 +154,26 @@ def _stale(session, today, lead, lookback, until, calendar, units):
 
 def _sanctions(session, today, lead, lookback, until, calendar, units):
     latest = max(lead["influence_period_ending"], lead["admonishment_ending"])
-    q = (select(Sanction.id, Sanction.measure, Sanction.influence_ends_on, Cadre.id.label("cadre_id"), Cadre.unit_id, Cadre.name)
-         .join(Cadre, Cadre.id == Sanction.cadre_id)
+    # The periods ending in the window by their index, then their cadres by primary key: at
+    # thousands of due periods a join would hash the whole cadre table instead.
+    q = (select(Sanction.id, Sanction.measure, Sanction.influence_ends_on, Sanction.cadre_id)
          .where(Sanction.influence_ends_on <= _window(latest, until), Sanction.influence_ends_on >= lookback))
+    due_periods = session.execute(q).all()
+    cadres = {}
+    wanted = sorted({row.cadre_id for row in due_periods})
+    for i in range(0, len(wanted), 1000):
+        cadres.update((c.id, c) for c in session.execute(
+            select(Cadre.id, Cadre.unit_id, Cadre.name).where(Cadre.id.in_(wanted[i:i + 1000]))))
     out = []
-    for row in session.execute(_scoped(q, Cadre.unit_id, units)):
-        sanction = cadre = row
+    for sanction in due_periods:
+        cadre = cadres[sanction.cadre_id]
+        if units is not None and cadre.unit_id not in units:
+            continue
         kind = "admonishment_ending" if sanction.measure == "admonishment" else "influence_period_ending"
         due = sanction.influence_ends_on
         if due - timedelta(days=lead[kind]) > until:
             continue
-        out.append(DueItem(kind, f"sanction:{sanction.id}", due, due - timedelta(days=lead[kind]), cadre.unit_id, None, cadre.cadre_id,
+        out.append(DueItem(kind, f"sanction:{sanction.id}", due, due - timedelta(days=lead[kind]), cadre.unit_id, None, cadre.id,
                            f"{label(MEASURES, sanction.measure)} ends {due}", cadre.name))
     return out
 
@@ -260,7 +269,7 @@ def _appeals(session, today, lead, lookback, until, calendar, units):
     # meeting precedes the case's entry into reassignment, and follow-up comes after that).
     recent = _utc_start(lookback - timedelta(days=_max_rule(session, "appeal_window_days", 15) + 1))
     appealed = select(StepRecord.case_id).where(StepRecord.trigger == "file_appeal")
-    q = select(Case).options(joinedload(Case.cadre), selectinload(Case.records), joinedload(Case.rule_set)).where(
+    q = select(Case).options(selectinload(Case.cadre), selectinload(Case.records), joinedload(Case.rule_set)).where(
         Case.state.in_(("reassignment", "follow_up")), or_(Case.state_since >= recent, Case.id.in_(appealed)))
     out = []
     for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
