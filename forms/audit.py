@@ -2,12 +2,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from workflow.audit import EVENT_KINDS
 from workflow.audit_export import FORMATS
 
 from . import DateRange
 
-KINDS = ["case.opened", "case.transition", "cadre.created", "cadre.updated", "cadre.assessment", "calendar.changed",
-         "rules.created", "user.created", "login.success", "login.failure", "audit.exported"]
 
 
 class AuditFilterForm(FlaskForm):
@@ -20,7 +19,7 @@ class AuditFilterForm(FlaskForm):
     case = IntegerField("案件号 Case id", validators=[Optional(), NumberRange(1, 2**31 - 1)])
     cadre = IntegerField("干部号 Cadre id", validators=[Optional(), NumberRange(1, 2**31 - 1)])
     actor = StringField("操作人 Actor (username)", validators=[Optional(), Length(max=60)])
-    kind = SelectField("事件类型 Event kind", choices=[("", "— all 全部 —")] + [(k, k) for k in KINDS], validators=[Optional()])
+    kind = SelectField("事件类型 Event kind", choices=[("", "— all 全部 —")] + [(k, f"{zh} {en}") for k, (en, zh) in EVENT_KINDS.items()], validators=[Optional()])
 
 
 class ExportForm(FlaskForm):

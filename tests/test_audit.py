@@ -270,3 +270,19 @@ def test_operator_archive_keeps_the_chain_verifiable(app, chain, tmp_path):
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0
     _raw("UPDATE audit_event SET summary = 'x' WHERE id = :id", id=cut + 1)
     assert verify(db.session).broken_id == cut + 1
+
+
+def test_every_event_kind_written_is_named_for_the_filter():
+    """The export filter offers every kind the code writes (a new kind must be added to EVENT_KINDS)."""
+    import re
+    from pathlib import Path
+
+    from workflow.audit import EVENT_KINDS
+
+    root = Path(__file__).resolve().parent.parent
+    written = set()
+    for path in [*root.glob("workflow/*.py"), *root.glob("web/**/*.py"), *root.glob("commands/*.py")]:
+        source = path.read_text(encoding="utf-8")
+        written |= set(re.findall(r'kind="([a-z_]+\.[a-z_]+)"', source))
+    written |= {"intake.clue", "intake.self_recommendation"}  # f"intake.{submission.kind}"
+    assert written and written <= set(EVENT_KINDS), sorted(written - set(EVENT_KINDS))

@@ -42,6 +42,38 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+EVENT_KINDS = {  # every kind of audit event the application writes: kind -> (English, Chinese)
+    "case.opened": ("Case opened", "发起案件"),
+    "case.transition": ("Step taken", "办理步骤"),
+    "case.assigned": ("Officer assigned", "指定经办人"),
+    "cadre.created": ("Cadre added", "新增干部"),
+    "cadre.updated": ("Cadre edited", "修改干部信息"),
+    "cadre.assessment": ("Annual assessment recorded", "录入年度考核"),
+    "import.cadres": ("Cadres imported", "导入干部"),
+    "import.assessments": ("Assessments imported", "导入年度考核"),
+    "intake.clue": ("Public clue received", "收到群众反映"),
+    "intake.self_recommendation": ("Self-recommendation received", "收到自我推荐"),
+    "intake.assessment_trigger": ("Assessment result proposes an adjustment", "考核结果提出调整"),
+    "intake.accepted": ("Intake accepted", "受理"),
+    "intake.dismissed": ("Intake dismissed", "不予受理"),
+    "intake.feedback": ("Feedback to the reporter", "向反映人反馈"),
+    "reminder.sent": ("Reminder sent", "发送提醒"),
+    "calendar.changed": ("Working-day calendar changed", "修改工作日历"),
+    "rules.created": ("Rule set created", "新建规则集"),
+    "unit.updated": ("Unit edited", "修改单位"),
+    "user.created": ("User created", "新建用户"),
+    "user.updated": ("User edited", "修改用户"),
+    "login.success": ("Signed in", "登录成功"),
+    "login.failure": ("Sign-in failed", "登录失败"),
+    "login.lockout": ("Sign-in locked", "登录锁定"),
+    "login.refused": ("Sign-in refused while locked", "锁定期间拒绝登录"),
+    "audit.exported": ("Audit log exported", "导出审计记录"),
+    "audit.archived": ("Audit events archived", "归档审计记录"),
+    "backup.created": ("Backup made", "数据备份"),
+    "backup.restored": ("Backup restored", "数据恢复"),
+}
+
+
 def append(session, *, kind, actor, summary, at, case=None, cadre_id=None, unit_id=None, before=None, after=None):
     """Add one event after the current chain head. The head row lock serializes writers."""
     head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
