@@ -36,7 +36,7 @@ from workflow.terms import APPEAL_OUTCOMES
 from .factories import PASSWORD, Org
 
 FUZZ_SETTINGS = settings(
-    max_examples=20, stateful_step_count=40, deadline=None, derandomize=True, database=None, print_blob=True,
+    max_examples=15, stateful_step_count=40, deadline=None, derandomize=True, database=None, print_blob=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 
