@@ -17,7 +17,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="all", choices=["all", "sqlite", "postgresql"])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--only", default="a,b,c,d,e", help="which figures: a door, b web, c export, d reminders, e import")
+    parser.add_argument("--only", default="a,b,c,d,e,f",
+                        help="which figures: a door, b web, c export, d reminders, e import, f query plans (PostgreSQL)")
     parser.add_argument("--runs", type=int, default=5, help="runs per figure (the median is reported)")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--drop", action="store_true")
@@ -49,6 +50,12 @@ def main(argv=None):
             from . import imports
 
             rows += imports.run(app, url, backend, count=min(100_000, int(200_000 * args.scale)), runs=min(3, args.runs))
+        if "f" in only and backend == "postgresql":
+            from .explain import large_seq_scans
+
+            scans, statements = large_seq_scans(app)
+            rows.append(common.Row(backend, f"(f) hot queries scanning a large table sequentially (of {statements})", scans,
+                                   None, "", "0", scans == 0))
         if "b" in only and (backend == "postgresql" or args.web_on_sqlite):
             from . import web
 

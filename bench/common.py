@@ -158,6 +158,8 @@ def _fmt(value, unit):
         return f"{value:.0f} MB"
     if unit == "x":
         return f"{value:.2f}x"
+    if unit == "":
+        return f"{value:,.0f}"
     return f"{value:,.3g} {unit}"
 
 
