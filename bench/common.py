@@ -76,7 +76,11 @@ def ensure_database(backend, scale, rebuild=False, log=print):
     url = database_url(backend, scale)
     marker = _ready_marker(backend, scale)
     WORK.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     if marker.exists() and not rebuild:
+        # A database built by an older checkout: bring its schema (and indexes) to the current head.
+        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         return url
     marker.unlink(missing_ok=True)
     if backend == "sqlite":
@@ -90,8 +94,6 @@ def ensure_database(backend, scale, rebuild=False, log=print):
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     log(f"[{backend}] building the bench database at scale {scale:g} (flask demo scale)…")
     started = time.monotonic()
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
