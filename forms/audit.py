@@ -8,7 +8,6 @@ from workflow.audit_export import FORMATS
 from . import DateRange
 
 
-
 class AuditFilterForm(FlaskForm):
     class Meta:
         csrf = False  # GET filters; the export POST is protected by CSRFProtect globally
