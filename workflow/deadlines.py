@@ -7,7 +7,8 @@ Each query is bounded by an indexed date or state, so its cost follows what is d
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Integer, any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from models import Cadre, Case, Objection, Sanction, StepRecord
@@ -161,9 +162,13 @@ def _sanctions(session, today, lead, lookback, until, calendar, units):
     due_periods = session.execute(q).all()
     cadres = {}
     wanted = sorted({row.cadre_id for row in due_periods})
-    for i in range(0, len(wanted), 1000):
+    named = select(Cadre.id, Cadre.unit_id, Cadre.name)
+    if wanted and session.get_bind().dialect.name == "postgresql":  # one array parameter, not thousands
         cadres.update((c.id, c) for c in session.execute(
-            select(Cadre.id, Cadre.unit_id, Cadre.name).where(Cadre.id.in_(wanted[i:i + 1000]))))
+            named.where(Cadre.id == any_(bindparam("ids", wanted, type_=ARRAY(Integer))))))
+    else:
+        for i in range(0, len(wanted), 500):
+            cadres.update((c.id, c) for c in session.execute(named.where(Cadre.id.in_(wanted[i:i + 500]))))
     out = []
     for sanction in due_periods:
         cadre = cadres[sanction.cadre_id]
