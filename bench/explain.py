@@ -1,4 +1,4 @@
-"""The query plans of the hot queries at full size (PostgreSQL): ``python -m bench.explain``.
+"""The query plans of the hot queries at full size (PostgreSQL): ``python -m bench.explain [SCALE] [-v]``.
 
 Records every statement the reminder scan, the case list (several filters and sorts) and the case
 page send, runs ``EXPLAIN (ANALYZE, BUFFERS)`` on each, and names every sequential scan of a table
@@ -92,7 +92,8 @@ def explain(app, statements):
 
 def main(argv=None):
     argv = argv if argv is not None else sys.argv[1:]
-    scale = float(argv[0]) if argv else 1.0
+    numbers = [a for a in argv if not a.startswith("-")]
+    scale = float(numbers[0]) if numbers else 1.0
     url = database_url("postgresql", scale)
     app = make_app(url)
     groups = hot_statements(app)
