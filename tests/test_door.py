@@ -80,7 +80,7 @@ def test_concurrent_change_in_another_session_is_refused_not_lost(org, travel):
     with pytest.raises(StaleCase):
         door.advance(case.id, "select_for_inspection", org.users["case_officer"], select_data(org), session=db.session)
     assert _state(case.id)[0] == "withdrawn"
-    assert db.session.scalars(select(StepRecord.trigger).where(StepRecord.case_id == case.id)).all() == ["open", "withdraw"]
+    assert db.session.scalars(select(StepRecord.trigger).where(StepRecord.case_id == case.id).order_by(StepRecord.id)).all() == ["open", "withdraw"]
 
 
 # --- roles and units --------------------------------------------------------------------------

