@@ -27,6 +27,7 @@ import io
 import re
 import secrets
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -808,13 +809,39 @@ def _changed_meanwhile():
                    "upload the file again to check it anew. 检查后数据已有变化，未写入任何数据，请重新上传核对。")
 
 
+@contextmanager
+def _one_transaction(session):
+    """An import is written whole or not at all; a unique-key race means something changed meanwhile."""
+    try:
+        yield
+    except IntegrityError:
+        session.rollback()
+        raise _changed_meanwhile() from None
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _write_batch(session, user, kind, noun, report, rows, events, *, filename, sha256, batch, now, **extra):
+    """The audited end of an import: each row's event, one event for the batch, one commit."""
+    audit.append_many(session, events)
+    event = audit.append(
+        session, kind=kind, actor=user, at=now,
+        summary=f"Imported {len(rows)} {noun} from {filename or 'a file'}"
+                + (f"; {report.error_count} invalid row(s) left out" if report.error_count else ""),
+        after={"batch": batch, "file": filename, "sha256": sha256, "written": len(rows),
+               "rows_written": [r.number for r in rows], "rows_left_out": [r.number for r in report.invalid], **extra})
+    session.commit()
+    return event
+
+
 def import_assessments(session, user, report, only_valid=False, filename="", sha256="") -> Result:
     """Write the valid assessment rows of ``report`` in one transaction (see the module's docstring)."""
     _require(user)
     rows = _ready(report, only_valid)
     now = clock.now()
     batch = secrets.token_hex(6)
-    try:
+    with _one_transaction(session):
         insert_rows(session, AnnualAssessment.__table__, [
             {"cadre_id": r.data["cadre_id"], "year": r.data["year"], "result": r.data["result"]} for r in rows])
         events = [dict(kind="cadre.assessment", actor=user, at=now, cadre_id=r.data["cadre_id"], unit_id=r.data["unit_id"],
@@ -822,21 +849,8 @@ def import_assessments(session, user, report, only_valid=False, filename="", sha
                        after={"year": r.data["year"], "result": r.data["result"], "import": batch, "row": r.number})
                   for r in rows]
         proposals = _propose(session, user, rows, now, events)
-        audit.append_many(session, events)
-        event = audit.append(
-            session, kind="import.assessments", actor=user, at=now,
-            summary=f"Imported {len(rows)} annual assessment(s) from {filename or 'a file'}"
-                    + (f"; {report.error_count} invalid row(s) left out" if report.error_count else ""),
-            after={"batch": batch, "file": filename, "sha256": sha256, "written": len(rows),
-                   "rows_written": [r.number for r in rows], "rows_left_out": [r.number for r in report.invalid],
-                   "proposals": len(proposals)})
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise _changed_meanwhile() from None
-    except Exception:
-        session.rollback()
-        raise
+        event = _write_batch(session, user, "import.assessments", "annual assessment(s)", report, rows, events,
+                             filename=filename, sha256=sha256, batch=batch, now=now, proposals=len(proposals))
     return Result("assessments", len(rows), [r.number for r in report.invalid], proposals, batch_event_id=event.id)
 
 
@@ -880,7 +894,7 @@ def import_cadres(session, user, report, only_valid=False, filename="", sha256="
     rows = _ready(report, only_valid)
     now = clock.now()
     batch = secrets.token_hex(6)
-    try:
+    with _one_transaction(session):
         values = []
         for r in rows:
             v = {k: r.data.get(k) for k in CADRE_FIELDS if k in r.data}
@@ -893,21 +907,8 @@ def import_cadres(session, user, report, only_valid=False, filename="", sha256="
             snap = audit.jsonable({k: v.get(k) for k in CADRE_FIELDS})
             events.append(dict(kind="cadre.created", actor=user, at=now, cadre_id=cid, unit_id=v["unit_id"],
                                summary=f"Cadre {v['name']} created (import, row {r.number})", after={**snap, "import": batch}))
-        audit.append_many(session, events)
-        event = audit.append(
-            session, kind="import.cadres", actor=user, at=now,
-            summary=f"Imported {len(rows)} cadre(s) from {filename or 'a file'}"
-                    + (f"; {report.error_count} invalid row(s) left out" if report.error_count else ""),
-            after={"batch": batch, "file": filename, "sha256": sha256, "written": len(rows),
-                   "rows_written": [r.number for r in rows], "rows_left_out": [r.number for r in report.invalid],
-                   "cadre_ids": list(ids)})
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise _changed_meanwhile() from None
-    except Exception:
-        session.rollback()
-        raise
+        event = _write_batch(session, user, "import.cadres", "cadre(s)", report, rows, events,
+                             filename=filename, sha256=sha256, batch=batch, now=now, cadre_ids=list(ids))
     return Result("cadres", len(rows), [r.number for r in report.invalid],
                   created=[(r.number, cid, r.data["name"]) for r, cid in zip(rows, ids, strict=True)], batch_event_id=event.id)
 
