@@ -48,7 +48,9 @@ def app(database_url, tmp_path_factory):
     # tests/test_signin_security.py, which tests them.
     overrides = {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
                  "SERVER_NAME": "localhost", "IDLE_MINUTES": 0, "PERMANENT_SESSION_LIFETIME": 10 * 365 * 86400,
-                 "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))}  # exports and uploads stay out of instance/
+                 "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+                 # Pages come in English unless a test asks for Chinese (web.speak("zh")).
+                 "DEFAULT_LANGUAGE": "en"}  # exports and uploads stay out of instance/
     if database_url.startswith("postgresql"):
         # A test that waits on a lock fails after 30 s instead of hanging the whole run.
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": "-c lock_timeout=30000"}}
@@ -143,6 +145,11 @@ class FormClient:
 
     def get(self, url, **kwargs):
         return self.client.get(url, **kwargs)
+
+    def speak(self, lang):
+        """Read the pages in this language from now on ("zh" or "en"), as the header's switcher does."""
+        self.client.set_cookie("lang", lang)
+        return self
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure(app, overrides)
     trust_proxies(app)
     init_extensions(app)
+    init_languages(app)
     register_blueprints(app)
     register_error_pages(app)
     refuse_unstorable_input(app)
@@ -50,10 +51,17 @@ def init_extensions(app):
     init(app)
 
 
-def register_blueprints(app):
-    from .views import admin, audit, auth, bulk, cadres, cases, dashboard, health, imports, intake, reminders
+def init_languages(app):
+    """Chinese and English (web/i18n.py): the reader's language, the switcher, local dates."""
+    from .i18n import init
 
-    for module in (auth, cases, cadres, admin, audit, reminders, intake, health, dashboard, bulk, imports):
+    init(app)
+
+
+def register_blueprints(app):
+    from .views import admin, audit, auth, bulk, cadres, cases, dashboard, health, imports, intake, language, reminders
+
+    for module in (auth, cases, cadres, admin, audit, reminders, intake, health, dashboard, bulk, imports, language):
         app.register_blueprint(module.bp)
 
 

@@ -36,6 +36,8 @@ def from_environment(instance_path: str) -> dict:
         # Strict-Transport-Security is sent only when cookies are Secure (the site is on HTTPS).
         "HSTS_SECONDS": _whole("HSTS_SECONDS", 365 * 24 * 3600, allow_zero=True),
         "PAGE_SIZE": int(os.environ.get("PAGE_SIZE", "20")),
+        # The interface language when the browser states no preference (zh or en).
+        "DEFAULT_LANGUAGE": os.environ.get("DEFAULT_LANGUAGE", "zh") if os.environ.get("DEFAULT_LANGUAGE") in ("zh", "en") else "zh",
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from .i18n import pick
+
 
 @dataclass(frozen=True)
 class Field:
@@ -28,7 +30,7 @@ class Field:
 
     @property
     def label(self):
-        return f"{self.zh} {self.en}"
+        return pick(self.en, self.zh)
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ class Transition:
 
     @property
     def label(self):
-        return f"{self.zh} {self.en}"
+        return pick(self.en, self.zh)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class State:
 
     @property
     def label(self):
-        return f"{self.zh} {self.en}"
+        return pick(self.en, self.zh)
 
 
 @dataclass

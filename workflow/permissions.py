@@ -190,6 +190,7 @@ ENDPOINTS: dict[str, Rule] = {
     "static": public("Style sheet and static files", "静态文件"),
     "health.healthz": public("Health check (status, database, schema revision)", "运行状态检查"),
     "auth.login": public("Sign in", "登录"),
+    "language.choose": public("Choose the interface language (中文 / English)", "切换界面语言"),
     "intake.report": public("Report a problem (public clue, anonymous allowed)", "反映问题（可匿名）"),
     "intake.apply": public("Written self-recommendation", "书面自我推荐"),
     "intake.received": public("Receipt after submitting", "提交回执", scope=BY_RECEIPT),

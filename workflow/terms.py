@@ -1,4 +1,7 @@
 """Domain vocabulary with its English and Chinese names (domain.md, "Terms")."""
+from flask_babel.speaklater import LazyString
+
+from .i18n import language, pick
 
 ROLES = {
     "case_officer": ("Case officer", "干部工作人员"),
@@ -88,16 +91,18 @@ VOTES = {
 }
 
 
-def label(vocabulary: dict, code, lang: str = "both") -> str:
-    """'考察 Inspection' style label; unknown codes are shown as they are."""
+def label(vocabulary: dict, code, lang: str | None = None) -> str:
+    """The term in the reader's language (lang "en", "zh", or "both" for '考察 Inspection');
+    unknown codes are shown as they are."""
     if code not in vocabulary:
         return "" if code is None else str(code)
     en, zh = vocabulary[code]
-    return {"en": en, "zh": zh}.get(lang, f"{zh} {en}")
+    return {"en": en, "zh": zh}.get(lang or language(), f"{zh} {en}")
 
 
 def choices(vocabulary: dict):
-    return [(code, f"{zh} {en}") for code, (en, zh) in vocabulary.items()]
+    """Select choices whose labels follow the reader's language when shown (safe at import time)."""
+    return [(code, LazyString(pick, en, zh)) for code, (en, zh) in vocabulary.items()]
 
 TRIGGER_SOURCES = {
     "assessment": ("Annual assessment result", "年度考核结果"),

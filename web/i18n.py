@@ -1,0 +1,63 @@
+"""Flask-Babel: which language a request is shown in, the switcher, and dates and numbers in the
+reader's locale. Order of preference: the language chosen with the header's switcher (a cookie,
+kept across sign-out), then the browser's Accept-Language (Chinese when it asks for Chinese), then
+DEFAULT_LANGUAGE."""
+from datetime import date, datetime
+
+from flask import current_app, request
+from flask_babel import Babel, format_date, format_datetime, format_decimal, refresh
+
+from workflow import clock
+from workflow.i18n import LANGUAGES, language
+
+from .catalogue import TRANSLATIONS, compile_catalogue
+
+COOKIE = "lang"
+BROWSER_LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+
+
+def select_language() -> str:
+    chosen = request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(["zh", "zh-CN", "en"], default=None) or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def select_locale():
+    chosen = select_language()
+    return "zh" if chosen.lower().startswith("zh") else "en"
+
+
+def local_date(value, style="medium"):
+    """A date in the reader's locale: 2026年11月21日 / Nov 21, 2026."""
+    if not value:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(clock.LOCAL_TZ).date()
+    return format_date(value, style)
+
+
+def local_datetime(value, style="medium"):
+    if not value:
+        return ""
+    return format_datetime(value, style)
+
+
+def local_number(value, digits=None):
+    if value is None:
+        return ""
+    return format_decimal(value, format=None if digits is None else "#,##0." + "0" * digits) if digits else format_decimal(value)
+
+
+def init(app):
+    app.config.setdefault("DEFAULT_LANGUAGE", "zh")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", str(clock.LOCAL_TZ))
+    compile_catalogue()
+    Babel(app, locale_selector=select_locale)
+    # {% trans %} blocks are matched with whitespace collapsed, as web/catalogue.py extracts them.
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # The locale is cached per app context, and tests keep one across requests: ask afresh each time.
+    app.before_request(refresh)
+    app.jinja_env.filters.update(date=local_date, datetime=local_datetime, number=local_number)
+    app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES, is_date=lambda v: isinstance(v, date))
