@@ -21,7 +21,19 @@ def test_only_a_case_officer_can_supervise(web, org):
     web.post("/admin/units", {"unit_id": str(org.unit_a.id), "supervisor_id": str(org.users["auditor"].id)})
     db.session.expire_all()
     assert db.session.get(Unit, org.unit_a.id).supervisor_id is None
-    assert "must be a case officer" in web.get("/admin/units").get_data(as_text=True)
+    assert "The supervising officer must be a case officer." in web.get("/admin/units").get_data(as_text=True)
+
+
+def test_the_units_page_in_chinese(web, org):
+    web.speak("zh").login("administrator")
+    page = web.get("/admin/units").get_data(as_text=True)
+    assert "<h1>单位与督办人</h1>" in page and "逾期未办理的事项将升级提醒本单位的督办人" in page
+    assert "无（沿用上级单位的督办人）" in page and "Supervising officer" not in page
+    officer = org.users["case_officer"]
+    web.post("/admin/units", {"unit_id": str(org.unit_a.id), "supervisor_id": str(officer.id)})
+    assert f"已保存{org.unit_a.name}的督办人。" in web.get("/admin/units").get_data(as_text=True)
+    web.post("/admin/units", {"unit_id": str(org.unit_a.id), "supervisor_id": str(org.users["auditor"].id)})
+    assert "督办人须为干部工作人员。" in web.get("/admin/units").get_data(as_text=True)
 
 
 def test_non_administrators_are_refused(web, org):

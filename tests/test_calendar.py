@@ -123,8 +123,7 @@ def test_appointment_possible_the_day_after_the_holiday_publicity_ends(org, trav
     with pytest.raises(GuardFailed) as refused:
         door.advance(case.id, "appoint", org.users["case_officer"],
                      {**data, "effective_on": "2026-10-13", "talk_on": "2026-10-12"}, session=db.session)
-    assert refused.value.reasons == [
-        "Publicity runs until 2026-10-12; appointment is possible from the next day. 公示期未满。"]
+    assert refused.value.reasons == ["Publicity runs until 2026-10-12; appointment is possible from the next day."]
     travel.to(date(2026, 10, 13))
     outcome = door.advance(case.id, "appoint", org.users["case_officer"],
                            {**data, "effective_on": "2026-10-13", "talk_on": "2026-10-13"}, session=db.session)
@@ -216,3 +215,49 @@ def test_review_flag_survives_a_hold_during_publicity(org, travel):
     # Held 03-02 with 3 days left (03, 04, 05); released 03-04: they run 04, 05, 08 (the hold does not count).
     assert (case.state, case.due_on, case.due_kind) == ("publicity", date(2027, 3, 8), "publicity_end")
     assert case.due_needs_review is True
+
+
+# --- the administrator's page, in either language ----------------------------------------------
+
+def _calendar_form(web, prefix, data):
+    return web.post("/admin/calendar", {f"{prefix}-{k}": v for k, v in data.items()}, prefix=prefix)
+
+
+def test_the_calendar_page_and_its_messages_in_english(web, org, travel):
+    web.login("administrator")
+    page = web.get("/admin/calendar").get_data(as_text=True)
+    assert "<h1>Working-day calendar</h1>" in page and "2026: official schedule covered" in page
+    assert "2027: " in page and "not covered: Monday–Friday used, every date flagged for review" in page
+    assert "Make-up workday" in page and "Mark a year as entered" in page
+    response = _calendar_form(web, "day", {"day": "2027-01-02", "kind": "workday", "name": "New Year make-up"})
+    assert response.status_code == 302
+    page = web.get("/admin/calendar").get_data(as_text=True)
+    assert "Saved." in page and 'datetime="2027-01-02">Jan 2, 2027</time>' in page
+    assert 'aria-label="Remove the override on Jan 2, 2027"' in page
+    assert _calendar_form(web, "year", {"year": "2027", "note": "entered"}).status_code == 302
+    response = _calendar_form(web, "year", {"year": "2027", "note": "again"})
+    assert response.status_code == 422 and "2027 is already marked as entered." in response.get_data(as_text=True)
+    response = web.post("/admin/calendar/2027-01-02/delete")
+    assert response.status_code == 302
+    assert "Removed the override on 2027-01-02." in web.get("/admin/calendar").get_data(as_text=True)
+    response = web.post("/admin/calendar/2027-01-02/delete")
+    assert "There is no override on 2027-01-02." in web.get("/admin/calendar").get_data(as_text=True)
+
+
+def test_the_calendar_page_and_its_messages_in_chinese(web, org, travel):
+    web.speak("zh").login("administrator")
+    page = web.get("/admin/calendar").get_data(as_text=True)
+    assert "<h1>工作日历</h1>" in page and "2026: 已覆盖官方放假安排" in page
+    assert "无官方放假安排：按周一至周五计算，每个日期均标记为需人工核对" in page
+    assert "国务院办公厅每年约11月公布次年的放假安排" in page and "Working-day calendar" not in page
+    assert "调休上班日" in page and "标记全年已录入" in page
+    assert _calendar_form(web, "day", {"day": "2027-01-02", "kind": "holiday", "name": "元旦"}).status_code == 302
+    page = web.get("/admin/calendar").get_data(as_text=True)
+    assert "已保存。" in page and 'datetime="2027-01-02">2027年1月2日</time>' in page and "<td>休息日</td>" in page
+    assert _calendar_form(web, "year", {"year": "2027", "note": ""}).status_code == 302
+    response = _calendar_form(web, "year", {"year": "2027", "note": ""})
+    assert response.status_code == 422 and "2027 年已标记为全年已录入。" in response.get_data(as_text=True)
+    response = _calendar_form(web, "day", {"day": "", "kind": "holiday", "name": ""})
+    assert response.status_code == 422 and "请输入日期。" in response.get_data(as_text=True)
+    web.post("/admin/calendar/2027-01-02/delete")
+    assert "已删除 2027-01-02 的日历调整。" in web.get("/admin/calendar").get_data(as_text=True)

@@ -193,7 +193,7 @@ def test_every_route_answers_as_the_matrix_says(app, web, world, actor):
         elif user is not None and user.role not in allowed_roles:
             assert response.status_code == 403, what
             text = body(response)
-            assert "无权操作" in text and permissions.refusal(rule, user, probe.view_args, probe.query) in text, what
+            assert "Not allowed" in text and permissions.refusal(rule, user, probe.view_args, probe.query) in text, what
         elif probe.variant in ("other", "missing"):
             assert response.status_code == 404, what
             text = body(response)
@@ -238,6 +238,10 @@ def test_an_endpoint_missing_from_the_matrix_is_refused(web, org, monkeypatch):
     response = web.get("/admin/rules")
     assert response.status_code == 403
     assert "not in the permission matrix" in body(response)
+    response = web.speak("zh").get("/admin/rules")
+    assert response.status_code == 403
+    assert "该页面尚未登记在权限表中，因此暂不对任何人开放。" in body(response)
+    assert "not in the permission matrix" not in body(response)
 
 
 ALL = set(ROLES)
@@ -331,12 +335,74 @@ def test_the_matrix_page_shows_every_endpoint_step_and_command(web, org, role):
     assert cells == ["—", "—", "—", "—", "—", "✓", "✓"]
 
 
+def test_the_matrix_page_in_chinese(web, org):
+    """The descriptions are data in both languages (Rule(en, zh)): the page shows the reader's."""
+    web.speak("zh").login("administrator")
+    text = body(web.get("/admin/permissions"))
+    assert "<h1>权限表</h1>" in text and "Permission matrix" not in text
+    for endpoint, rule in ENDPOINTS.items():
+        assert f"<code>{endpoint}</code>" in text and rule.zh in text, endpoint
+    assert "干部工作人员" in text and "系统管理员" in text and "Case officer" not in text
+    assert "对象须属所辖单位（否则404） · 案件" in text  # scope and subject of cases.show
+    assert "角色来自：registry.OPEN_ROLES（按案件类型）" in text
+    assert "发起案件" in text and "任前公示" in text  # the steps table: opening a case, a state
+    assert "服务器运维人员（命令行，无网页角色）：" in text and "审计链校验、导出、归档" in text
+    assert "Verify the chain, export, archive old events" not in text
+
+
 @pytest.mark.parametrize("role", ["case_officer", "committee_secretary", "discipline_liaison", "inspector"])
 def test_the_matrix_page_is_not_for_case_roles(web, org, role):
     web.login(role)
     response = web.get("/admin/permissions")
     assert response.status_code == 403
     assert "administrators and auditors" in body(response)
+
+
+# --- refusals in the reader's language -------------------------------------------------------------
+
+def test_refusals_are_in_the_readers_language(web, org):
+    """The 403 sentence is made per request: the same refusal reads in Chinese or English."""
+    web.login("inspector")
+    english = body(web.get("/admin/calendar"))
+    assert "Not allowed" in english and "This page is for administrators." in english
+    chinese = body(web.speak("zh").get("/admin/calendar"))
+    assert "此页面仅限系统管理员使用。" in chinese and "This page is for administrators." not in chinese
+    assert "权限表仅向系统管理员和审计员显示。" in body(web.get("/admin/permissions"))
+    assert "只有干部工作人员和系统管理员可以导入干部信息和年度考核结果。" in body(web.get("/imports"))
+
+
+def test_the_default_refusal_names_the_roles_in_the_readers_language(web, org):
+    """No sentence of its own: the roles allowed are named; an administrator is told why too."""
+    case = org.open_case()
+    web.login("administrator")
+    response = web.post(f"/cases/{case.id}/act/withdraw", {"withdraw-reason": "x", "withdraw-version": "1"})
+    assert response.status_code == 403
+    english = body(response)
+    assert "Your role (Administrator) may not do this; it is for: " in english
+    assert str(permissions.ADMIN_NO_CASE_ACTIONS) in english
+    assert "Administrators keep users, units, rules and the calendar; they do not act on cases" in english
+    web.speak("zh")
+    chinese = body(web.post(f"/cases/{case.id}/act/withdraw", {"withdraw-reason": "x", "withdraw-version": "1"}))
+    assert "您的角色（系统管理员）无权进行此操作；此操作仅限：" in chinese and "干部工作人员" in chinese
+    assert "系统管理员负责维护用户、单位、规则和工作日历，不办理案件" in chinese
+    assert "may not do this" not in chinese
+
+
+def test_opening_a_case_is_refused_in_the_readers_language(web, org):
+    web.login("inspector")
+    english = body(web.get("/cases/new?track=adjustment"))
+    assert "Only a Case officer or Discipline liaison may open an adjustment case; your role is Inspection team member." \
+        in english
+    chinese = body(web.speak("zh").get("/cases/new"))
+    assert "只有干部工作人员可以发起晋升（推荐提名）案件；您的角色是考察组成员。" in chinese
+
+
+def test_an_object_outside_ones_units_is_not_found_in_the_readers_language(web, org):
+    case_a = org.open_case()  # unit A; the officer of unit B does not see it
+    web.login(org.officer_b.username)
+    assert "There is no such case in your units." in body(web.get(f"/cases/{case_a.id}"))
+    response = web.speak("zh").get(f"/cases/{case_a.id}")
+    assert response.status_code == 404 and "您所辖单位中没有该案件。" in body(response)
 
 
 # --- the command line: operator only, no web role ------------------------------------------------

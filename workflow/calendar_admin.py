@@ -3,6 +3,7 @@ from models import CalendarOverride, CalendarYear
 
 from . import audit, clock
 from .errors import InvalidData
+from .i18n import _
 
 
 def set_override(session, actor, day, is_workday, name):
@@ -22,7 +23,7 @@ def set_override(session, actor, day, is_workday, name):
 def remove_override(session, actor, day):
     existing = session.get(CalendarOverride, day)
     if existing is None:
-        raise InvalidData("There is no override on that date. 该日期没有调整记录。")
+        raise InvalidData(_("There is no override on %(day)s.", day=day.isoformat()))
     before = {"day": day, "is_workday": existing.is_workday, "name": existing.name}
     session.delete(existing)
     audit.append(session, kind="calendar.changed", actor=actor, at=clock.now(),
@@ -32,7 +33,7 @@ def remove_override(session, actor, day):
 
 def mark_year_entered(session, actor, year, note):
     if session.get(CalendarYear, year) is not None:
-        raise InvalidData(f"{year} is already marked as entered. {year}年已标记。")
+        raise InvalidData(_("%(year)s is already marked as entered.", year=year))
     session.add(CalendarYear(year=year, note=note or ""))
     audit.append(session, kind="calendar.changed", actor=actor, at=clock.now(),
                  summary=f"Calendar: the official schedule of {year} marked as fully entered",
@@ -44,7 +45,7 @@ def set_supervisor(session, actor, unit, user):
     """The supervising officer receives escalations of overdue items in the unit and below."""
     before = {"supervisor_id": unit.supervisor_id}
     if user is not None and user.role != "case_officer":
-        raise InvalidData("The supervising officer must be a case officer. 督办人须为干部工作人员。")
+        raise InvalidData(_("The supervising officer must be a case officer."))
     unit.supervisor_id = user.id if user else None
     audit.append(session, kind="unit.updated", actor=actor, at=clock.now(), unit_id=unit.id,
                  summary=f"Unit {unit.name}: supervising officer {'set to ' + user.username if user else 'cleared'}",

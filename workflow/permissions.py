@@ -2,7 +2,9 @@
 
 One table, ``ENDPOINTS``, holds one entry per Flask endpoint (``"cases.show"``,
 ``"audit.export"``, …): who may use it (the public, anyone signed in, or named roles), the scope
-rule for what it shows or changes, and the sentence a refused user reads. The web layer applies it
+rule for what it shows or changes, and the sentence a refused user reads. The description is data
+in both languages (``Rule(en, zh)``, shown by ``.label`` in the reader's language); the refusal
+sentences are English wrapped for translation (``_l``), their Chinese in the catalogue. The web layer applies it
 in one ``before_request`` hook (``web/views/access.py``) before any view runs:
 
 1. an endpoint not in the table is refused (deny by default);
@@ -27,7 +29,7 @@ Add one line to ``ENDPOINTS`` with the blueprint's endpoint name, for example::
 
     "dashboard.index": signed_in("Dashboard of the user's units", "工作台", scope=UNIT_LISTS),
     "imports.upload": by_roles(CADRE_MANAGERS, "Import cadres", "导入干部", scope=UNIT_LISTS,
-                               refusal="Only case officers and administrators import cadres. …"),
+                               refusal=IMPORTS_ONLY),  # a sentence: _l("…"), its Chinese in the catalogue
     "bulk.withdraw": by_roles({"case_officer"}, "Withdraw several cases", "批量撤回", subject="case"),
 
 ``tests/test_permission_matrix.py`` fails for a route of ``app.url_map`` without an entry (and for
@@ -45,6 +47,7 @@ from models import Cadre, Case, Submission, Unit
 
 from .access import ADMINISTRATORS, ALL_ROLES, AUDIT_ROLES, CADRE_MANAGERS, READ_ALL_ROLES, unit_scope
 from .errors import NotFound
+from .i18n import _, _l, pick
 from .intake import HANDLERS as INTAKE_HANDLERS
 from .registry import OPEN_ROLES, WORKFLOWS
 from .terms import ROLES, label
@@ -79,8 +82,12 @@ class Subject:
     en: str
     zh: str
 
+    @property
+    def label(self):
+        return pick(self.en, self.zh)
+
     def not_found(self):
-        return NotFound(f"There is no such {self.en} in your units. 您所辖单位中没有该{self.zh}。")
+        return NotFound(_("There is no such %(thing)s in your units.", thing=self.label))
 
 
 SUBJECTS = {
@@ -107,7 +114,8 @@ class Rule:
 
     @property
     def label(self):
-        return f"{self.zh} {self.en}"
+        """The description in the reader's language."""
+        return pick(self.en, self.zh)
 
     def roles_for(self, view_args=None, args=None) -> frozenset:
         if self.who in (PUBLIC, SIGNED_IN):
@@ -159,10 +167,12 @@ def _open_roles(view_args, args):
 def open_refusal(track, role) -> str:
     """The sentence for a role that may not open a case on ``track`` (also said by the door)."""
     allowed = OPEN_ROLES.get(track, ANY_OPEN_ROLES)
-    names = " or ".join(label(ROLES, r, "en") for r in sorted(allowed))
-    article = "an" if track[:1] in "aeiou" else "a"
-    return (f"Only a {names} may open {article} {track} case; your role is {label(ROLES, role)}. "
-            "您的角色无权发起此类案件。")
+    names = pick(" or ", "或").join(label(ROLES, r) for r in sorted(allowed))
+    if track == "promotion":
+        return _("Only a %(roles)s may open a promotion case; your role is %(role)s.", roles=names, role=label(ROLES, role))
+    if track == "adjustment":
+        return _("Only a %(roles)s may open an adjustment case; your role is %(role)s.", roles=names, role=label(ROLES, role))
+    return _("Only a %(roles)s may open a case of this kind; your role is %(role)s.", roles=names, role=label(ROLES, role))
 
 
 def _new_case_refusal(user, view_args, args):
@@ -170,18 +180,21 @@ def _new_case_refusal(user, view_args, args):
     return open_refusal(track if track in OPEN_ROLES else "promotion", user.role)
 
 
-ADMIN_NO_CASE_ACTIONS = ("Administrators keep users, units, rules and the calendar; they do not act on cases, so every "
-                         "step is recorded by the person responsible for it. 系统管理员不办理案件。")
+# The sentences a refused user reads: lazy, so they come out in the reader's language when shown
+# (use str() where code joins or compares them).
+ADMIN_NO_CASE_ACTIONS = _l("Administrators keep users, units, rules and the calendar; they do not act on cases, so every "
+                           "step is recorded by the person responsible for it.")
 
-ADMIN_ONLY = "This page is for administrators. 此页面仅限系统管理员。"
-AUDIT_ONLY = "The audit trail is for auditors and administrators. 审计记录仅限审计员和系统管理员。"
-CADRES_ONLY = "Only case officers and administrators manage cadre records. 只有干部工作人员和管理员可以维护干部信息。"
-BULK_ONLY = "Bulk work is for case officers and administrators. 批量办理仅限干部工作人员和系统管理员。"
-IMPORTS_ONLY = ("Only case officers and administrators import cadres and assessments. "
-                "只有干部工作人员和管理员可以导入干部信息和考核结果。")
-INBOX_ONLY = "The intake inbox is for case officers and discipline liaisons. 线索受理仅限干部工作人员和纪检联络人。"
-UNLISTED = ("This page is not in the permission matrix yet, so it is closed to everyone. "
-            "该页面尚未登记权限，暂不开放。")
+ADMIN_ONLY = _l("This page is for administrators.")
+AUDIT_ONLY = _l("The audit trail is for auditors and administrators.")
+CADRES_ONLY = _l("Only case officers and administrators manage cadre records.")
+ASSESSMENTS_ONLY = _l("Only case officers and administrators record assessments.")
+BULK_ONLY = _l("Bulk work is for case officers and administrators.")
+IMPORTS_ONLY = _l("Only case officers and administrators import cadres and assessments.")
+INBOX_ONLY = _l("The intake inbox is for case officers and discipline liaisons.")
+HANDLERS_ONLY = _l("Only case officers and discipline liaisons handle submissions.")
+MATRIX_ONLY = _l("The permission matrix is shown to administrators and auditors.")
+UNLISTED = _l("This page is not in the permission matrix yet, so it is closed to everyone.")
 
 # --- the matrix: one entry per endpoint -------------------------------------------------------
 
@@ -212,11 +225,11 @@ ENDPOINTS: dict[str, Rule] = {
     # Case work: the roles come from the workflow definitions
     "cases.new_case": by_roles(
         _open_roles, "Open a case (promotion nomination or adjustment)", "发起案件", scope=UNIT_LISTS,
-        refusal=_new_case_refusal, derived_from="registry.OPEN_ROLES (per track)", case_action=True,
+        refusal=_new_case_refusal, derived_from=_l("registry.OPEN_ROLES (per track)"), case_action=True,
         listed_roles=ANY_OPEN_ROLES),
     "cases.act": by_roles(
         _act_roles, "Take a step of a case", "办理案件步骤", subject="case",
-        derived_from="the workflow definitions (per step; the door checks the track)", case_action=True,
+        derived_from=_l("the workflow definitions (per step; the door checks the track)"), case_action=True,
         listed_roles=ANY_STEP_ROLES),
     # Cadre master data
     "cadres.create": by_roles(CADRE_MANAGERS, "Create a cadre record", "新建干部信息", scope=UNIT_LISTS, refusal=CADRES_ONLY),
@@ -224,7 +237,7 @@ ENDPOINTS: dict[str, Rule] = {
     "cadres.add_assessment": by_roles(
         CADRE_MANAGERS, "Record an annual assessment (may propose an adjustment in the inbox)", "录入年度考核",
         subject="cadre",
-        refusal="Only case officers and administrators record assessments. 只有干部工作人员和管理员可以录入考核结果。"),
+        refusal=ASSESSMENTS_ONLY),
     # Bulk work and imports: every item goes through the door / workflow.cadres, which check each item's units
     "bulk.cases": by_roles(CADRE_MANAGERS, "Bulk work on the chosen cases: what to do", "批量办理：确认", scope=UNIT_LISTS,
                            refusal=BULK_ONLY),
@@ -234,7 +247,7 @@ ENDPOINTS: dict[str, Rule] = {
                             refusal=BULK_ONLY),
     "bulk.assessments": by_roles(
         CADRE_MANAGERS, "Record many annual assessments (each may propose an adjustment)", "批量录入年度考核", scope=UNIT_LISTS,
-        refusal="Only case officers and administrators record assessments. 只有干部工作人员和管理员可以录入考核结果。"),
+        refusal=ASSESSMENTS_ONLY),
     "imports.index": by_roles(CADRE_MANAGERS, "Import cadres and assessments: upload", "导入干部及考核结果", scope=UNIT_LISTS,
                               refusal=IMPORTS_ONLY),
     "imports.upload": by_roles(CADRE_MANAGERS, "Import: the row-by-row check (nothing written)", "导入：逐行核对", scope=UNIT_LISTS,
@@ -246,7 +259,7 @@ ENDPOINTS: dict[str, Rule] = {
     "intake.inbox": by_roles(INTAKE_HANDLERS, "Intake inbox", "线索受理", scope=UNIT_LISTS, refusal=INBOX_ONLY),
     "intake.handle": by_roles(
         INTAKE_HANDLERS, "Accept, dismiss or answer a submission", "受理、不予受理或反馈", subject="submission",
-        refusal="Only case officers and discipline liaisons handle submissions. 只有干部工作人员和纪检联络人可以办理。",
+        refusal=HANDLERS_ONLY,
         case_action=True),
     # Audit trail
     "audit.events": by_roles(AUDIT_ROLES, "Audit events", "审计记录", scope=UNIT_LISTS, refusal=AUDIT_ONLY),
@@ -262,7 +275,7 @@ ENDPOINTS: dict[str, Rule] = {
                             refusal=ADMIN_ONLY),
     "admin.permissions": by_roles(
         READ_ALL_ROLES, "This permission matrix", "权限表",
-        refusal="The permission matrix is shown to administrators and auditors. 权限表仅限系统管理员和审计员查看。"),
+        refusal=MATRIX_ONLY),
 }
 
 # Commands of ``flask --app wsgi``: run by the server operator in a shell on the server. They do
@@ -298,17 +311,18 @@ def allows(endpoint, user, view_args=None, args=None) -> bool:
 
 
 def refusal(rule, user, view_args=None, args=None) -> str:
+    """The sentence a refused user reads, in the reader's language."""
     view_args, args = view_args or {}, args or {}
     if callable(rule.refusal):
-        text = rule.refusal(user, view_args, args)
+        text = str(rule.refusal(user, view_args, args))
     elif rule.refusal:
-        text = rule.refusal
+        text = str(rule.refusal)
     else:
         allowed = rule.roles_for(view_args, args)
-        names = ", ".join(label(ROLES, r) for r in sorted(allowed)) or "nobody 无"
-        text = f"Your role ({label(ROLES, user.role)}) may not do this; it is for: {names}. 您的角色无权进行此操作。"
+        names = pick(", ", "、").join(label(ROLES, r) for r in sorted(allowed)) or _("nobody")
+        text = _("Your role (%(role)s) may not do this; it is for: %(roles)s.", role=label(ROLES, user.role), roles=names)
     if rule.case_action and user.role in ADMINISTRATORS:
-        text = f"{text} {ADMIN_NO_CASE_ACTIONS}"
+        text = f"{text}{pick(' ', '')}{ADMIN_NO_CASE_ACTIONS}"
     return text
 
 
@@ -374,7 +388,7 @@ def step_rows():
     with opening a case first."""
     out = {}
     for track, workflow in WORKFLOWS.items():
-        rows = [("发起案件 Open a case", "open", "—", {r: r in OPEN_ROLES[track] for r in ROLE_ORDER})]
+        rows = [(_("Open a case"), "open", "—", {r: r in OPEN_ROLES[track] for r in ROLE_ORDER})]
         for trigger in workflow.triggers():
             branches = [t for t in workflow.transitions if t.trigger == trigger]
             roles = frozenset(r for t in branches for r in t.roles)
@@ -384,6 +398,6 @@ def step_rows():
                     name = workflow.state(source).label
                     if name not in states:
                         states.append(name)
-            rows.append((branches[0].label, trigger, ", ".join(states), {r: r in roles for r in ROLE_ORDER}))
+            rows.append((branches[0].label, trigger, pick(", ", "、").join(states), {r: r in roles for r in ROLE_ORDER}))
         out[track] = rows
     return out

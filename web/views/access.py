@@ -22,7 +22,7 @@ def enforce():
     rule = permissions.rule_for(endpoint)
     if rule is None:
         current_app.logger.error("endpoint %s is not in the permission matrix (workflow/permissions.py): refused", endpoint)
-        raise Forbidden(permissions.UNLISTED)
+        raise Forbidden(str(permissions.UNLISTED))
     if rule.who == permissions.PUBLIC:
         return None
     if not current_user.is_authenticated:

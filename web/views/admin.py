@@ -14,6 +14,7 @@ from workflow import calendar_admin, clock
 from workflow import permissions as matrix
 from workflow.calendar import WorkingDays
 from workflow.errors import Refused
+from workflow.i18n import _, pick
 from workflow.rules import DEFAULTS
 from workflow.terms import ROLES
 
@@ -34,7 +35,7 @@ def calendar():
                     calendar_admin.set_override(db.session, current_user, form.day.data, form.kind.data == "workday", form.name.data)
                 else:
                     calendar_admin.mark_year_entered(db.session, current_user, year_form.year.data, year_form.note.data)
-                flash("Saved. 已保存。", "success")
+                flash(_("Saved."), "success")
                 return redirect(url_for("admin.calendar"))
             except Refused as exc:
                 flash(exc.message, "error")
@@ -56,9 +57,9 @@ def delete_override(day):
         abort(400)
     try:
         calendar_admin.remove_override(db.session, current_user, date.fromisoformat(day))
-        flash("Removed. 已删除。", "success")
+        flash(_("Removed the override on %(day)s.", day=day), "success")
     except ValueError:
-        abort(404, "No such date. 日期无效。")
+        abort(404, _("There is no such date."))
     except Refused as exc:
         flash(exc.message, "error")
     return redirect(url_for("admin.calendar"))
@@ -83,10 +84,10 @@ def units():
         raw = request.form.get("supervisor_id", "")
         user = db.session.get(User, whole_number(raw)) if whole_number(raw) else None
         if raw and user is None:  # empty clears the supervisor; anything else must be a user
-            abort(404, "No such user. 没有该用户。")
+            abort(404, _("There is no such user."))
         try:
             calendar_admin.set_supervisor(db.session, current_user, unit, user)
-            flash("Saved. 已保存。", "success")
+            flash(_("Saved the supervising officer of %(unit)s.", unit=unit.name), "success")
         except Refused as exc:
             flash(exc.message, "error")
         return redirect(url_for("admin.units"))
@@ -99,4 +100,4 @@ def permissions():
     by role (from the workflow definitions), and the operator's commands."""
     return render_template("admin/permissions.html", rows=matrix.endpoint_rows(current_app), steps=matrix.step_rows(),
                            roles=matrix.ROLE_ORDER, role_names=ROLES, who=matrix.WHO, scopes=matrix.SCOPES,
-                           subjects=matrix.SUBJECTS, commands=matrix.CLI_COMMANDS)
+                           subjects=matrix.SUBJECTS, commands=matrix.CLI_COMMANDS, pick=pick)
