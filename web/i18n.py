@@ -4,7 +4,7 @@ kept across sign-out), then the browser's Accept-Language (Chinese when it asks 
 DEFAULT_LANGUAGE."""
 from datetime import date, datetime
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, refresh
 
 from workflow import clock
@@ -24,7 +24,9 @@ def select_language() -> str:
 
 
 def select_locale():
-    chosen = select_language()
+    """Flask-Babel asks this in a request, and also in commands, the scheduler and tests, where
+    there is no reader: then DEFAULT_LANGUAGE."""
+    chosen = select_language() if has_request_context() else current_app.config["DEFAULT_LANGUAGE"]
     return "zh" if chosen.lower().startswith("zh") else "en"
 
 
@@ -59,5 +61,6 @@ def init(app):
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # The locale is cached per app context, and tests keep one across requests: ask afresh each time.
     app.before_request(refresh)
+    app.teardown_request(lambda _exc: refresh())
     app.jinja_env.filters.update(date=local_date, datetime=local_datetime, number=local_number)
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES, is_date=lambda v: isinstance(v, date))
