@@ -9,17 +9,19 @@ from sqlalchemy import select
 
 from models import RuleSet
 
-# key: (default value, source note)
+from .i18n import _l
+
+# key: (default value, source note: shown on the rules page in the reader's language)
 DEFAULTS = {
-    "publicity_min_working_days": (5, "2019 selection regulations: publicity at least 5 working days"),
-    "publicity_counts_start_day": (True, "local practice: the posting day counts when it is a working day"),
-    "inspection_team_min": (2, "2019 selection regulations: inspection team of at least 2"),
-    "inspection_notice_lead_working_days": (1, "local: notice 1-3 working days before inspection"),
-    "quorum_fraction": ("2/3", "collective decision: at least two thirds of members present"),
-    "majority_fraction": ("1/2", "passes with more than half of the members who should attend"),
-    "probation_months": (12, "2019 selection regulations: probation of one year"),
-    "probation_start": ("decision", "local: probation starts at the 'decision' or the 'notice' date"),
-    "training_deadline_months": (12, "training may be completed within 1 year after appointment"),
+    "publicity_min_working_days": (5, _l("2019 selection regulations: publicity at least 5 working days")),
+    "publicity_counts_start_day": (True, _l("local practice: the posting day counts when it is a working day")),
+    "inspection_team_min": (2, _l("2019 selection regulations: inspection team of at least 2")),
+    "inspection_notice_lead_working_days": (1, _l("local: notice 1-3 working days before inspection")),
+    "quorum_fraction": ("2/3", _l("collective decision: at least two thirds of members present")),
+    "majority_fraction": ("1/2", _l("passes with more than half of the members who should attend")),
+    "probation_months": (12, _l("2019 selection regulations: probation of one year")),
+    "probation_start": ("decision", _l("local: probation starts at the 'decision' or the 'notice' date")),
+    "training_deadline_months": (12, _l("training may be completed within 1 year after appointment")),
     "min_years_in_rank": (
         {
             "staff>section_deputy": 3,
@@ -29,20 +31,20 @@ DEFAULTS = {
             "division_chief>bureau_deputy": 3,
             "bureau_deputy>bureau_chief": 2,
         },
-        "deputy->chief same level 2 years; lower chief->upper deputy 3 years (local defaults)",
+        _l("deputy->chief same level 2 years; lower chief->upper deputy 3 years (local defaults)"),
     ),
-    "division_min_work_years": (5, "county/division level: at least 5 years of work"),
-    "division_min_grassroots_years": (2, "county/division level: at least 2 years at grassroots"),
+    "division_min_work_years": (5, _l("county/division level: at least 5 years of work")),
+    "division_min_grassroots_years": (2, _l("county/division level: at least 2 years at grassroots")),
     "education_min": (
         {"section": "college", "division": "college", "bureau": "bachelor"},
-        "education by level (local defaults)",
+        _l("education by level (local defaults)"),
     ),
     "excluded_assessments": (
         ["basically_competent", "incompetent"],
-        "exclusion: last year's assessment 'basically competent' or worse",
+        _l("exclusion: last year's assessment 'basically competent' or worse"),
     ),
-    "low_recognition_percent": (50, "local: democratic rating approval below this is 'low recognition'"),
-    "exception_min_months_since_promotion": (12, "no exception less than 1 year after the last promotion"),
+    "low_recognition_percent": (50, _l("local: democratic rating approval below this is 'low recognition'")),
+    "exception_min_months_since_promotion": (12, _l("no exception less than 1 year after the last promotion")),
     "influence_months": (
         {
             "party_warning": 12, "party_serious_warning": 18, "party_post_removal": 24,
@@ -50,10 +52,10 @@ DEFAULTS = {
             "gov_downgrade": 24, "gov_dismissal": 24, "transfer_from_post": 12, "removal": 24,
             "ordered_resignation": 24, "demotion": 24, "admonishment": 6,
         },
-        "influence periods by measure (domain.md; organizational adjustment: older rule, verify)",
+        _l("influence periods by measure (domain.md; organizational adjustment: older rule, verify)"),
     ),
-    "backdating_days": (7, "local: a step may be recorded at most this many days after it happened"),
-    "future_days": (30, "local: a planned date (notice, publicity start, appointment) at most this far ahead"),
+    "backdating_days": (7, _l("local: a step may be recorded at most this many days after it happened")),
+    "future_days": (30, _l("local: a planned date (notice, publicity start, appointment) at most this far ahead")),
     "reminder_lead_days": (
         {
             "publicity_ending": 1, "publicity_objection_open": 0, "probation_ending": 7, "inspection_start": 0,
@@ -61,20 +63,20 @@ DEFAULTS = {
             "reassignment_due": 7, "helper_due": 7, "return_visit_due": 14, "appeal_window_closing": 3,
             "appeal_decision_due": 5,
         },
-        "local: how many days before a date its reminder goes out",
+        _l("local: how many days before a date its reminder goes out"),
     ),
-    "escalation_days": (3, "local: an overdue item not acted on this many days is sent to the unit's supervisor"),
-    "reminder_lookback_days": (60, "how far back a scheduler that was off catches up on informational dates"),
-    "influence_cap_months": (48, "several measures: at most 48 months in all"),
-    "same_kind_combination": ("sum", "same kind decided together: 'sum' (upper bound) or 'heaviest'"),
-    "reassignment_due_months": (1, "an adjustment decision is carried out within 1 month"),
-    "helper_due_months": (1, "a helper is named within 1 month of the adjustment"),
-    "return_visit_interval_months": (12, "local: return visits at least yearly"),
-    "return_visits_max_per_year": (2, "local: at most twice a year"),
-    "return_visit_min_visitors": (2, "return visits by at least 2 people"),
-    "appeal_window_days": (15, "older text: appeal within 15 days of the decision (configurable)"),
-    "appeal_decision_days": (30, "older text: an appeal is decided within 30 days"),
-    "false_report_blacklist": (True, "seeds: a malicious false accusation is recorded against the accuser"),
+    "escalation_days": (3, _l("local: an overdue item not acted on this many days is sent to the unit's supervisor")),
+    "reminder_lookback_days": (60, _l("how far back a scheduler that was off catches up on informational dates")),
+    "influence_cap_months": (48, _l("several measures: at most 48 months in all")),
+    "same_kind_combination": ("sum", _l("same kind decided together: 'sum' (upper bound) or 'heaviest'")),
+    "reassignment_due_months": (1, _l("an adjustment decision is carried out within 1 month")),
+    "helper_due_months": (1, _l("a helper is named within 1 month of the adjustment")),
+    "return_visit_interval_months": (12, _l("local: return visits at least yearly")),
+    "return_visits_max_per_year": (2, _l("local: at most twice a year")),
+    "return_visit_min_visitors": (2, _l("return visits by at least 2 people")),
+    "appeal_window_days": (15, _l("older text: appeal within 15 days of the decision (configurable)")),
+    "appeal_decision_days": (30, _l("older text: an appeal is decided within 30 days")),
+    "false_report_blacklist": (True, _l("seeds: a malicious false accusation is recorded against the accuser")),
     "step_expected_days": (
         {
             "nomination": 30, "inspection": 30, "decision": 30, "approved": 10,
@@ -82,7 +84,7 @@ DEFAULTS = {
             "intake": 10, "verification": 30, "clarification": 15, "handling": 15, "fault_tolerance": 20,
             "proposal": 15,
         },
-        "local: a step with no movement for longer than this is stale",
+        _l("local: a step with no movement for longer than this is stale"),
     ),
 }
 
