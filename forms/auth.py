@@ -2,10 +2,12 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from workflow.i18n import _l
+
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名 Username", validators=[DataRequired("Enter your username. 请输入用户名。"), Length(max=60)])
-    password = PasswordField("密码 Password", validators=[DataRequired("Enter your password. 请输入密码。"), Length(max=200)])
+    username = StringField(_l("Username"), validators=[DataRequired(_l("Enter your username.")), Length(max=60)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")), Length(max=200)])
 
 
 class EmptyForm(FlaskForm):

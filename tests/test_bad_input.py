@@ -323,6 +323,10 @@ def test_account_and_notifications(org, browser):
     web = browser()
     for value in [*ANY, "not-an-address", "a b@c.d"]:
         assert_refused(web, "/account", {"email": value, "email_reminders": "on"})
+    assert "That is not an e-mail address." in text(assert_refused(web, "/account", {"email": "a b@c.d"}))
+    web.client.set_cookie("lang", "zh")
+    assert "这不是有效的电子邮箱地址。" in text(assert_refused(web, "/account", {"email": "a b@c.d"}))
+    web.client.set_cookie("lang", "en")
     for name, value in [("id", "²"), ("id", "99999999999999999999"), ("id", NUL), ("next", NUL), ("next", SURROGATE)]:
         before = totals()
         response = web.post("/notifications/read", {name: value})
@@ -518,5 +522,46 @@ def test_an_import_with_unstorable_characters_is_refused_whole(org, app, browser
     response = web.client.post("/imports/cadres", data={"csrf_token": token, "file": (io.BytesIO(body), "cadres.csv")},
                                content_type="multipart/form-data")
     assert response.status_code in (400, 422), response.status_code
-    assert "Row 82" in text(response) and "第82行" in text(response)
+    assert "Row 82" in text(response)
+    web.client.set_cookie("lang", "zh")  # the same refusal for a Chinese reader names the row in Chinese
+    token = web._token()
+    fresh_g()
+    response = web.client.post("/imports/cadres", data={"csrf_token": token, "file": (io.BytesIO(body), "cadres.csv")},
+                               content_type="multipart/form-data")
+    assert response.status_code in (400, 422) and re.search(r"第\s*82\s*行", text(response)), response.status_code
+    assert totals() == before
+
+
+# --- the request guard: unstorable characters, in the reader's language ---------------------------
+
+GUARD_EN = ("The request contains a character that cannot be stored (a NUL byte, another control character or text "
+            "that is not valid UTF-8)")
+GUARD_ZH = "含有无法保存的字符（空字符、其他控制字符或不是有效 UTF-8 编码的文本），本次未保存任何内容。请删除该字符后重试。"
+
+
+@pytest.mark.parametrize(("lang", "expected"), [
+    ("en", {"/cases?q=%00": " in the address, field 'q'. Nothing was saved. Remove it and try again.",
+            "/cases?q=%FF": " in the address. Nothing was saved.",
+            "/cadres/new": " in the form, field 'notes'. Nothing was saved. Remove it and try again.",
+            "/cadres/new bytes": " in the form. Nothing was saved."}),
+    ("zh", {"/cases?q=%00": "请求的网址中，参数“q”" + GUARD_ZH,
+            "/cases?q=%FF": "请求的网址中" + GUARD_ZH,
+            "/cadres/new": "提交的表单中，字段“notes”" + GUARD_ZH,
+            "/cadres/new bytes": "提交的表单中" + GUARD_ZH}),
+])
+def test_the_guard_says_where_the_character_is_in_the_readers_language(org, app, browser, lang, expected):
+    web = browser()
+    web.client.set_cookie("lang", lang)
+    before = totals()
+    pages = {"/cases?q=%00": web.get("/cases?q=%00"), "/cases?q=%FF": web.get("/cases?q=%FF"),
+             "/cadres/new": web.post("/cadres/new", cadre_form(org, notes=NUL)),
+             "/cadres/new bytes": web.post("/cadres/new", cadre_form(org, notes=NOT_UTF8))}
+    for what, response in pages.items():
+        page = text(response).replace("&#39;", "'")
+        assert response.status_code == 400, what
+        assert expected[what] in page, (what, page[:2000])
+        if lang == "en":
+            assert GUARD_EN in page and "<h1>The request could not be understood</h1>" in page
+        else:
+            assert '<html lang="zh-CN">' in page and "<h1>请求无法处理</h1>" in page and "cannot be stored" not in page
     assert totals() == before

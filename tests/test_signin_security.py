@@ -15,7 +15,8 @@ The session ``app`` has idle and absolute sign-out off (other tests travel days 
 the tests here switch them on with ``monkeypatch``.
 """
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +30,7 @@ from models import AuditEvent, Case, SigninAttempt, User, db
 from web.config import from_environment
 from workflow import accounts, signin
 from workflow.audit_verify import verify
+from workflow.clock import LOCAL_TZ
 
 from .factories import PASSWORD
 
@@ -102,7 +104,7 @@ class Page(HTMLParser):
 
 
 def resubmit_form(html):
-    forms = [f for f in Page(html).forms if f["method"] == "post" and f["action"] != "/logout"]
+    forms = [f for f in Page(html).forms if f["method"] == "post" and f["action"] not in ("/logout", "/language")]
     assert len(forms) == 1, forms
     return forms[0]
 
@@ -137,12 +139,11 @@ def test_the_production_hasher_is_argon2id_with_sound_parameters():
 def test_five_failures_lock_the_username_for_fifteen_minutes(web, org, travel):
     for _ in range(4):
         response = attempt(web, "case_officer", WRONG)
-        assert response.status_code == 401 and flashes(response) == ["Wrong username or password. 用户名或密码错误。"]
+        assert response.status_code == 401 and flashes(response) == ["Wrong username or password."]
     fifth = attempt(web, "case_officer", WRONG)
     assert fifth.status_code == 429 and fifth.headers["Retry-After"] == str(15 * 60)
     assert flashes(fifth)[0].startswith("Wrong username or password.")
-    assert "signing in is paused until 10:15 (Beijing time)" in flashes(fifth)[1]
-    assert "请于 10:15（北京时间）之后再试" in flashes(fifth)[1]
+    assert flashes(fifth)[1] == "Too many failed sign-ins: signing in is paused until 10:15 (Beijing time). Please try again then."
 
     travel.clock.advance(minutes=14, seconds=59)
     refused = attempt(web, "case_officer", PASSWORD)  # the right password, still refused
@@ -160,6 +161,21 @@ def test_five_failures_lock_the_username_for_fifteen_minutes(web, org, travel):
     assert lockout.after["failures"] == 5 and lockout.after["window_minutes"] == 15
     assert "locked until" in events("login.refused")[0].summary
     chain_intact()
+
+
+def test_a_chinese_reader_is_told_in_chinese(web, org, travel):
+    web.speak("zh")
+    for _ in range(4):
+        response = attempt(web, "case_officer", WRONG)
+        assert response.status_code == 401 and flashes(response) == ["用户名或密码错误。"]
+    fifth = attempt(web, "case_officer", WRONG)
+    assert fifth.status_code == 429
+    assert flashes(fifth) == ["用户名或密码错误。", "登录失败次数过多：登录已暂停至 10:15（北京时间），请届时再试。"]
+    travel.clock.set(datetime(2026, 3, 2, 23, 55, tzinfo=LOCAL_TZ))  # a lockout ending on another day names it
+    for _ in range(5):
+        response = attempt(web, "auditor", WRONG)
+    assert "登录已暂停至 2026-03-03 00:10（北京时间）" in flashes(response)[1]
+    assert "Too many" not in body(response) and "Wrong username" not in body(response)
 
 
 def test_an_unknown_username_behaves_exactly_like_a_known_one(web, org, travel):
@@ -330,8 +346,7 @@ def test_an_idle_session_is_signed_out_and_comes_back_to_the_page(web, org, trav
     location = urlsplit(response.headers["Location"])
     assert location.path == "/login" and parse_qs(location.query)["next"] == ["/cadres?q=x"]
     login_page = web.get("/login")
-    assert "You were signed out after 30 minutes without activity" in body(login_page)
-    assert "您已长时间未操作（30 分钟），请重新登录。" in body(login_page)
+    assert "You were signed out after 30 minutes without activity; please sign in again." in body(login_page)
     assert not signed_in(web)
     again = web.post(response.headers["Location"], {"username": "case_officer", "password": PASSWORD})
     assert again.status_code == 302 and again.headers["Location"] == "/cadres?q=x"
@@ -355,6 +370,27 @@ def test_an_idle_post_is_signed_out_and_sent_back_to_the_form_page(web, org, tra
     response = web.client.post("/account", data={"email": "a@example.org", "csrf_token": token},
                                headers={"Referer": "http://evil.example/account"})
     assert response.status_code == 302 and "next" not in parse_qs(urlsplit(response.headers["Location"]).query)
+
+
+def test_the_sign_out_reasons_in_chinese(web, org, travel, timeouts):
+    web.speak("zh")
+    attempt(web, "case_officer", PASSWORD)
+    travel.clock.advance(minutes=31)
+    assert web.get("/cases").status_code == 302
+    assert "您已连续 30 分钟未操作，系统已自动退出登录，请重新登录。" in flashes(web.get("/login"))
+    attempt(web, "case_officer", PASSWORD)
+    for _ in range(8 * 3):
+        travel.clock.advance(minutes=20)
+        assert web.get("/cases").status_code == 200
+    travel.clock.advance(seconds=1)
+    assert web.get("/cases").status_code == 302
+    assert flashes(web.get("/login")) == ["每次登录最长有效 8 小时，系统已自动退出登录，请重新登录。"]
+    web.get("/login")
+    attempt(web, "case_officer", PASSWORD)
+    web.post("/logout")
+    assert flashes(web.get("/login")) == ["您已退出登录。"]
+    response = web.get("/cases")  # a page that needs signing in
+    assert response.status_code == 302 and flashes(web.get("/login")) == ["请先登录再继续。"]
 
 
 def test_an_idle_visit_to_the_sign_in_page_just_shows_it(web, org, travel, timeouts):
@@ -405,8 +441,9 @@ def test_a_csrf_failure_gives_the_typed_form_back_and_submitting_it_saves(web, o
     failed = web.client.post("/cases/new", data=data)  # no csrf_token: as after a lost session
     assert failed.status_code == 400
     html = body(failed)
-    assert "security token was missing or has expired" in html and "表单安全校验失败" in html
-    assert "重新提交 Submit again" in html and "← 返回 Back" not in html  # no Referer, no back link
+    assert "The form's security token was missing or has expired. Nothing was saved yet." in unescape(html)
+    assert "What you typed is kept below" in html and "What you typed (8)" in html
+    assert "Submit again</button>" in html and "← Back" not in html  # no Referer, no back link
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;quotes&#39;" in html
     assert db.session.scalar(select(db.func.count()).select_from(Case)) == before
 
@@ -444,9 +481,41 @@ def test_a_csrf_failure_never_echoes_passwords_or_the_old_token(web, org):
     html = body(response)
     assert "Sup3r-Secret" not in html and "Other-S3cret" not in html and "forged-token-value" not in html
     assert "Passwords are never carried over" in html
-    assert '<a href="/account">← 返回 Back</a>' in html
+    assert '<a href="/account">← Back</a>' in html
     fields = resubmit_form(html)["fields"]
     assert [k for k, _ in fields] == ["csrf_token", "email"]
+
+
+def test_a_csrf_failure_in_chinese_keeps_the_form_too(web, org):
+    cadre = org.cadre(name="王五")
+    web.login("case_officer")
+    web.speak("zh")
+    data = MultiDict([("cadre_id", str(cadre.id)), ("target_position_id", str(org.post_a.id)), ("source", "organization"),
+                      ("work_plan", TYPED), ("evidence", ""), ("password", "Sup3r-Secret")])
+    failed = web.client.post("/cases/new", data=data, headers={"Referer": "http://localhost/cases/new"})
+    assert failed.status_code == 400
+    html = body(failed)
+    assert '<html lang="zh-CN">' in html and "<h1>请求无法处理</h1>" in html
+    assert "表单安全校验失败：安全令牌缺失或已过期，本次尚未保存任何内容。" in html
+    assert "您填写的内容已保留在下方：请核对后点击“重新提交”进行保存。" in html
+    assert "密码从不会被保留，请重新输入。" in html and "Sup3r-Secret" not in html
+    assert "重新提交</button>" in html and "您填写的内容（5 项）" in html
+    assert '<a href="/cases/new">← 返回</a>' in html and "案件列表" in html
+    assert "security token" not in html and "Submit again" not in html
+    form = resubmit_form(html)
+    saved = web.client.post(form["action"], data=MultiDict(form["fields"]))
+    assert saved.status_code == 302 and re.search(r"/cases/\d+$", saved.headers["Location"])
+    # Posted from another site: no form back, the plain advice in Chinese.
+    foreign = web.client.post("/cases/new", data=data, headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 400
+    assert "表单安全校验失败：安全令牌缺失或已过期，本次尚未保存任何内容。请返回并刷新页面后重新提交；" in body(foreign)
+
+
+def test_a_signed_out_person_is_told_in_chinese_how_to_keep_the_form(web, org):
+    web.speak("zh")
+    response = web.client.post("/cases/new", data={"work_plan": "typed while signed out"})
+    assert response.status_code == 400
+    assert "您当前未登录：请先在另一个标签页或窗口中登录，再回到此页点击“重新提交”" in body(response)
 
 
 def test_a_prefixed_form_gets_its_token_back_under_its_own_name(web, org):
@@ -478,15 +547,29 @@ def test_a_form_posted_from_another_site_gets_no_form_back(web, org):
 def test_a_signed_out_person_is_told_how_to_keep_the_form(web, org):
     response = web.client.post("/cases/new", data={"work_plan": "typed while signed out"})
     assert response.status_code == 400
-    assert "You are not signed in at the moment" in body(response)
+    assert "You are not signed in at the moment: sign in in another tab or window first" in body(response)
     assert ("work_plan", "typed while signed out") in resubmit_form(body(response))["fields"]
+
+
+def test_the_sign_in_page_in_chinese_and_its_form_after_a_csrf_failure(web, org):
+    web.speak("zh")
+    page = body(web.get("/login"))
+    assert "<h1>登录</h1>" in page and ">用户名</label>" in page and ">密码</label>" in page and "登录</button>" in page
+    empty = web.post("/login", {"username": "", "password": ""})
+    assert empty.status_code == 422 and "请输入用户名。" in body(empty) and "请输入密码。" in body(empty)
+    response = web.client.post("/login", data={"username": "auditor", "password": "test-pass-123"})
+    assert response.status_code == 400
+    html = body(response)
+    assert "表单安全校验失败：安全令牌缺失或已过期，本次尚未保存任何内容。请重新输入密码登录。" in html
+    assert "test-pass-123" not in html and 'value="auditor"' in html and "Sign in" not in html
 
 
 def test_the_sign_in_form_comes_back_without_the_password(web, org):
     response = web.client.post("/login?next=/cadres", data={"username": "auditor", "password": "test-pass-123"})
     assert response.status_code == 400
     html = body(response)
-    assert "test-pass-123" not in html and 'value="auditor"' in html and "Please type your password again" in html
+    assert "test-pass-123" not in html and 'value="auditor"' in html
+    assert "The form's security token was missing or has expired. Nothing was saved yet. Please type your password again." in unescape(html)
     form = resubmit_form(html)
     assert form["action"] is None  # posts back to /login?next=/cadres
     token = dict(form["fields"])["csrf_token"]
@@ -581,9 +664,24 @@ def test_lockouts_and_refusals_are_audited_with_who_where_and_until_when(web, or
 def test_the_back_link_of_an_error_page_stays_on_this_site(web, org):
     web.login("auditor")
     own = body(web.get("/no/such/page", headers={"Referer": "http://localhost/cadres?q=%E5%BC%A0"}))
-    assert '<a href="/cadres?q=%E5%BC%A0">← 返回 Back</a>' in own
+    assert '<a href="/cadres?q=%E5%BC%A0">← Back</a>' in own
     for referrer in ("http://evil.example/cases", "javascript:alert(1)", "//evil.example/x", "http://localhost.evil.example/x"):
-        assert "← 返回 Back" not in body(web.get("/no/such/page", headers={"Referer": referrer})), referrer
+        assert "← Back" not in body(web.get("/no/such/page", headers={"Referer": referrer})), referrer
+
+
+def test_error_pages_speak_the_readers_language(web, org):
+    web.login("auditor")
+    english = body(web.get("/no/such/page"))
+    assert "<h1>Not found</h1>" in english and "The requested URL was not found on the server." in english
+    web.speak("zh")
+    missing = web.get("/no/such/page", headers={"Referer": "http://localhost/cadres"})
+    html = body(missing)
+    assert missing.status_code == 404 and "<h1>未找到</h1>" in html
+    assert "服务器上没有找到所请求的网址。" in html and '<a href="/cadres">← 返回</a>' in html
+    assert "requested URL" not in html and "Not found" not in html
+    wrong_method = web.get("/logout")
+    assert wrong_method.status_code == 405 and "此处不支持该操作" in body(wrong_method)
+    assert "所请求的网址不支持这种请求方式。" in body(wrong_method)
 
 
 @pytest.mark.parametrize("username", ["a\x00b", "\x00", "auditor\x00", "tab\tname", "ünï码\u202e"])
@@ -592,3 +690,15 @@ def test_control_characters_in_the_username_are_a_plain_failure(web, org, userna
     assert response.status_code in (401, 422)
     assert "\x00" not in "".join(db.session.scalars(select(SigninAttempt.username)).all())
     chain_intact()
+
+
+def test_pages_answered_before_any_view_follow_a_change_of_language_at_once(web, org):
+    """The CSRF failure page and the input guard's 400 answer before Flask-Babel's own refresh: they
+    must still be in this request's language, not the previous one's (tests keep one app context)."""
+    assert "Staff sign in" in body(web.get("/login"))
+    web.speak("zh")
+    failed = web.client.post("/cases/new", data={"work_plan": "typed"})
+    assert failed.status_code == 400 and "重新提交</button>" in body(failed) and "Submit again" not in body(failed)
+    web.speak("en")
+    refused = web.client.get("/cases?q=%00")
+    assert refused.status_code == 400 and "cannot be stored" in body(refused) and "无法保存" not in body(refused)

@@ -9,29 +9,37 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from models import db
 from workflow.errors import Refused
+from workflow.i18n import _, _l, language
 
 TITLES = {
-    400: "The request could not be understood 请求无法处理",
-    403: "Not allowed 无权操作",
-    404: "Not found 未找到",
-    405: "Not allowed here 不支持的操作",
-    409: "Changed meanwhile 已被他人更新",
-    413: "Upload too large 文件过大",
-    422: "Cannot be done yet 暂不能办理",
-    500: "Something went wrong 系统错误",
+    400: _l("The request could not be understood"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Not allowed here"),
+    409: _l("Changed meanwhile"),
+    413: _l("Upload too large"),
+    422: _l("Cannot be done yet"),
+    500: _l("Something went wrong"),
 }
 
-CSRF_MESSAGE = ("The form's security token was missing or has expired. Nothing was saved yet. "
-                "表单安全校验失败（令牌缺失或已过期），本次尚未保存。")
-RESUBMIT_HINT = ("What you typed is kept below: check it and press “Submit again” to save it. "
-                 "您填写的内容已保留，核对后点击“重新提交”即可保存。")
-SIGNED_OUT_HINT = ("You are not signed in at the moment: sign in in another tab or window first, then come back here and "
-                   "press “Submit again” (if this page appears once more, press it once more). "
-                   "您当前未登录：请先在新的标签页登录，再回到此页点击“重新提交”（如再次出现本页，再点击一次即可）。")
-PLAIN_CSRF_HINT = ("Go back, reload the page and submit again; if you were signed out, sign in first. "
-                   "请返回并刷新页面后重新提交；如已退出登录，请先登录。")
-SECRET_DROPPED = "Passwords are never carried over: type them again. 密码不会被保留，请重新输入。"
-FILES_DROPPED = "Attached files cannot be carried over: choose them again. 附件无法保留，请重新选择。"
+# Werkzeug's own words for a bare abort(status) (English only), in the reader's language.
+DEFAULT_DESCRIPTIONS = {
+    400: _l("The browser (or proxy) sent a request that this server could not understand."),
+    403: _l("You don't have the permission to access the requested resource. It is either read-protected or not "
+            "readable by the server."),
+    404: _l("The requested URL was not found on the server. If you entered the URL manually please check your "
+            "spelling and try again."),
+    405: _l("The method is not allowed for the requested URL."),
+}
+
+CSRF_MESSAGE = _l("The form's security token was missing or has expired. Nothing was saved yet.")
+RESUBMIT_HINT = _l("What you typed is kept below: check it and press “Submit again” to save it.")
+SIGNED_OUT_HINT = _l("You are not signed in at the moment: sign in in another tab or window first, then come back "
+                     "here and press “Submit again” (if this page appears once more, press it once more).")
+PLAIN_CSRF_HINT = _l("Go back, reload the page and submit again; if you were signed out, sign in first.")
+TYPE_PASSWORD_AGAIN = _l("Please type your password again.")
+SECRET_DROPPED = _l("Passwords are never carried over: type them again.")
+FILES_DROPPED = _l("Attached files cannot be carried over: choose them again.")
 
 # Never echoed back into a page: passwords and other secrets, and the old CSRF token(s).
 SECRET_FIELD = re.compile(r"password|passwd|passphrase|secret|(^|[-_])pin$", re.IGNORECASE)
@@ -40,8 +48,19 @@ SECRET_FIELD = re.compile(r"password|passwd|passphrase|secret|(^|[-_])pin$", re.
 def page(status, message, reasons=(), **extra):
     from .security import local_referrer
 
-    return render_template("error.html", status=status, title=TITLES.get(status, "Error"), message=message,
-                           reasons=reasons, back=local_referrer(), **extra), status
+    return render_template("error.html", status=status, title=shown(TITLES.get(status) or _("Error")),
+                           message=shown(message), reasons=[shown(r) for r in reasons], back=local_referrer(),
+                           **extra), status
+
+
+def shown(text):
+    """Text for a page: a lazy message becomes plain text (so Jinja escapes it like any other)."""
+    return text if isinstance(text, str) else str(text)
+
+
+def sentences(*parts) -> str:
+    """Sentences one after another: a space between English ones, none between Chinese ones."""
+    return ("" if language() == "zh" else " ").join(str(p) for p in parts)
 
 
 def hidden_value(value: str) -> Markup:
@@ -54,7 +73,7 @@ def csrf_failure(exc):
     """For a form posted from this site, a page that carries what was typed back, with a fresh token."""
     token_field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     if request.method != "POST" or not _same_origin():
-        return page(400, CSRF_MESSAGE + " " + PLAIN_CSRF_HINT)
+        return page(400, sentences(CSRF_MESSAGE, PLAIN_CSRF_HINT))
     if request.endpoint == "auth.login":
         return _login_again(token_field)
     token_names = [name for name in request.form if name.endswith(token_field)] or _token_names(token_field)
@@ -86,7 +105,7 @@ def _login_again(token_field):
     from forms.auth import LoginForm
 
     form = LoginForm(formdata=None, username=(request.form.get("username") or "")[:60])
-    return render_template("login.html", form=form, notice=CSRF_MESSAGE + " 请重新输入密码登录。 Please type your password again."), 400
+    return render_template("login.html", form=form, notice=sentences(CSRF_MESSAGE, TYPE_PASSWORD_AGAIN)), 400
 
 
 def _same_origin():
@@ -103,6 +122,14 @@ def _same_origin():
     return True
 
 
+def description(exc, status):
+    """What a view said when it aborted; Werkzeug's default words (a bare abort) in the reader's language."""
+    said = getattr(exc, "description", "") or ""
+    if status in DEFAULT_DESCRIPTIONS and said == getattr(type(exc), "description", None):
+        return DEFAULT_DESCRIPTIONS[status]
+    return said
+
+
 def init(app):
     @app.errorhandler(Refused)
     def refused(exc):
@@ -111,7 +138,7 @@ def init(app):
     app.register_error_handler(CSRFError, csrf_failure)
 
     for status in (400, 403, 404, 405):
-        app.register_error_handler(status, lambda exc, status=status: page(status, getattr(exc, "description", "")))
+        app.register_error_handler(status, lambda exc, status=status: page(status, description(exc, status)))
 
     @app.errorhandler(413)
     def too_large(exc):
@@ -119,11 +146,10 @@ def init(app):
         # sign-out form) must see an empty one, not trip over the same limit again.
         request.__dict__.update(form=ImmutableMultiDict(), files=ImmutableMultiDict())
         limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
-        return page(413, f"The submission is larger than {limit // (1024 * 1024)} MB and was not read; nothing was saved. "
-                         f"提交内容超过 {limit // (1024 * 1024)} MB，未被读取，本次未保存。")
+        return page(413, _("The submission is larger than %(megabytes)s MB and was not read; nothing was saved.",
+                           megabytes=limit // (1024 * 1024)))
 
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
-        return page(500, "An unexpected error occurred. Nothing was saved. The error has been logged. "
-                         "发生意外错误，本次未保存。")
+        return page(500, _("An unexpected error occurred. Nothing was saved. The error has been logged."))

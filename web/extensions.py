@@ -5,6 +5,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
 from models import User, db
+from workflow.i18n import _l
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -18,7 +19,8 @@ def init(app):
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue. 请先登录。"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.localize_callback = str  # flashed as text in the reader's language (a lazy string cannot go in the session)
     login_manager.session_protection = "strong"
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

@@ -9,13 +9,29 @@ its own view, which treats such a username as a failed (and audited) sign-in.
 from urllib.parse import unquote_to_bytes
 
 from flask import request
+from flask_babel import refresh
 
 from workflow.definition import text_problem
+from workflow.i18n import _
 
 EXEMPT = {"static", "auth.login"}
-MESSAGE = ("The request contains a character that cannot be stored (a NUL byte, another control character or text "
-           "that is not valid UTF-8){where}. Nothing was saved. Remove it and try again. "
-           "请求中含有无法保存的字符（空字符、控制字符或无效编码），本次未保存，请删除后重试。")
+
+
+def message(where, field=None) -> str:
+    """Where the character is: the "address" or the "form", and the field's name when it is known."""
+    if where == "form" and field is not None:
+        return _("The request contains a character that cannot be stored (a NUL byte, another control character or "
+                 "text that is not valid UTF-8) in the form, field '%(field)s'. Nothing was saved. Remove it and try "
+                 "again.", field=field)
+    if where == "form":
+        return _("The request contains a character that cannot be stored (a NUL byte, another control character or "
+                 "text that is not valid UTF-8) in the form. Nothing was saved. Remove it and try again.")
+    if field is not None:
+        return _("The request contains a character that cannot be stored (a NUL byte, another control character or "
+                 "text that is not valid UTF-8) in the address, field '%(field)s'. Nothing was saved. Remove it and "
+                 "try again.", field=field)
+    return _("The request contains a character that cannot be stored (a NUL byte, another control character or "
+             "text that is not valid UTF-8) in the address. Nothing was saved. Remove it and try again.")
 
 
 def init(app):
@@ -24,31 +40,36 @@ def init(app):
 
 
 def refuse_unstorable():
+    # The reader's language, asked afresh before anything can answer: this page, a CSRF failure and
+    # a 413 are all decided before Flask-Babel's own before-request refresh runs, and an app context
+    # kept across requests (as in the tests) may hold a locale cached outside any request.
+    refresh()
     if request.endpoint in EXEMPT:
         return None
-    where = _first_problem()
-    if where is None:
+    problem = _first_problem()
+    if problem is None:
         return None
     from .errors import page
 
-    return page(400, MESSAGE.format(where=f" in {where}"))
+    return page(400, message(*problem))
 
 
 def _first_problem():
+    """("address" | "form", the field's name or None), or None when all is storable."""
     if text_problem(request.path) or not _utf8(request.query_string):
-        return "the address"
+        return "address", None
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded":
         if not _utf8(request.get_data(cache=True)):  # kept: the form is parsed from the cached body afterwards
-            return "the form"
-    sources = [("the address", request.args)]
+            return "form", None
+    sources = [("address", request.args)]
     if request.method in ("POST", "PUT", "PATCH"):
-        sources.append(("the form", request.form))
+        sources.append(("form", request.form))
     for where, values in sources:
         for key, value in values.items(multi=True):
             if text_problem(key):
-                return where
+                return where, None
             if text_problem(value):
-                return f"{where}, field '{key}'" if len(key) <= 60 else where
+                return where, (key if len(key) <= 60 else None)
     return None
 
 

@@ -10,6 +10,7 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from workflow import clock
+from workflow.i18n import _
 
 from .helpers import safe_next
 
@@ -80,13 +81,13 @@ def end_expired_session():
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     last_seen, signed_in_at = session.get(LAST_SEEN), session.get(SIGNED_IN_AT)
     if idle_minutes and isinstance(last_seen, int) and now - last_seen > idle_minutes * 60:
-        return _sign_out(f"You were signed out after {idle_minutes} minutes without activity; please sign in again. "
-                         f"您已长时间未操作（{idle_minutes} 分钟），请重新登录。")
+        return _sign_out(_("You were signed out after %(minutes)s minutes without activity; please sign in again.",
+                           minutes=idle_minutes))
     if isinstance(signed_in_at, int) and now - signed_in_at > lifetime:
         hours = round(lifetime / 3600, 1)
         hours = int(hours) if hours == int(hours) else hours
-        return _sign_out(f"You were signed out because a sign-in lasts at most {hours} hours; please sign in again. "
-                         f"登录已超过 {hours} 小时，请重新登录。")
+        return _sign_out(_("You were signed out because a sign-in lasts at most %(hours)s hours; please sign in again.",
+                           hours=hours))
     if not isinstance(signed_in_at, int):
         session[SIGNED_IN_AT] = int(now)  # a session from before these clocks existed starts now
     session[LAST_SEEN] = int(now)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from models import Unit, User
 
 from . import audit, clock
+from .i18n import _
 from .terms import ROLES
 
 _hasher = PasswordHasher()
@@ -74,7 +75,7 @@ def set_email_reminders(session, user, enabled: bool, email: str | None = None):
         if email and ("@" not in email or len(email) > 120 or any(ch.isspace() for ch in email)):
             from .errors import InvalidData
 
-            raise InvalidData("That is not an e-mail address. 邮箱地址格式不正确。")
+            raise InvalidData(_("That is not an e-mail address."))
         user.email = email
     user.email_reminders = enabled
     after = {"email_reminders": user.email_reminders, "email": user.email}

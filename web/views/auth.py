@@ -6,6 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from forms.auth import EmptyForm, LoginForm
 from models import db
 from workflow import clock, signin
+from workflow.i18n import _
 
 from .. import security
 from ..helpers import safe_next
@@ -24,10 +25,10 @@ def login():
             security.start_session()
             return redirect(safe_next(request.args.get("next"), url_for("cases.index")))
         if outcome.locked_until is None:
-            flash("Wrong username or password. 用户名或密码错误。", "error")
+            flash(_("Wrong username or password."), "error")
             return render_template("login.html", form=form), 401
         if not outcome.refused:
-            flash("Wrong username or password. 用户名或密码错误。", "error")
+            flash(_("Wrong username or password."), "error")
         flash(locked_message(outcome.locked_until), "error")
         seconds = max(1, int((outcome.locked_until - clock.now()).total_seconds()))
         return render_template("login.html", form=form), 429, {"Retry-After": str(seconds)}
@@ -40,8 +41,8 @@ def locked_message(until):
     if at.second or at.microsecond:  # round up: never name a minute that is still locked
         at = at.replace(second=0, microsecond=0) + timedelta(minutes=1)
     when = at.strftime("%H:%M") if at.date() == clock.today_local() else at.strftime("%Y-%m-%d %H:%M")
-    return (f"Too many failed sign-ins: signing in is paused until {when} (Beijing time). Please try again then. "
-            f"登录失败次数过多，已暂停登录，请于 {when}（北京时间）之后再试。")
+    return _("Too many failed sign-ins: signing in is paused until %(when)s (Beijing time). Please try again then.",
+             when=when)
 
 
 @bp.post("/logout")
@@ -50,7 +51,7 @@ def logout():
     if EmptyForm().validate_on_submit():
         logout_user()
         security.end_session()
-        flash("You have signed out. 已退出登录。", "info")
+        flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
