@@ -3,6 +3,7 @@
 The forms only parse what the browser sent (a date is a date, a number a number); the door
 validates required fields and guards, and its field errors are shown back on these forms.
 """
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -18,7 +19,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from workflow.terms import VOTES
+from workflow.i18n import _l, pick
+from workflow.terms import VOTES, choices
 
 from . import DateRange, optional_id, strict_checkbox
 
@@ -26,9 +28,8 @@ VOTE_ROWS = 15
 
 
 class VoteRow(Form):
-    name = StringField("Member 成员", validators=[Optional(), Length(max=60)])
-    vote = SelectField("Vote 表决", choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in VOTES.items()],
-                       validators=[Optional()])
+    name = StringField(_l("Member"), validators=[Optional(), Length(max=60)])
+    vote = SelectField(_l("Vote"), choices=[("", "—")] + choices(VOTES), validators=[Optional()])
 
 
 class ActionForm(FlaskForm):
@@ -36,7 +37,8 @@ class ActionForm(FlaskForm):
 
 
 def _field(spec):
-    label, optional = spec.label, [Optional()]
+    # The form classes are made once and kept: the label follows the reader's language when shown.
+    label, optional = LazyString(pick, spec.en, spec.zh), [Optional()]
     if spec.kind == "text":
         return StringField(label, validators=optional, render_kw={"maxlength": spec.max_length})
     if spec.kind in ("textarea", "lines"):
@@ -48,8 +50,7 @@ def _field(spec):
     if spec.kind == "bool":
         return BooleanField(label, validators=[strict_checkbox])
     if spec.kind == "select":
-        return SelectField(label, choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in spec.choices.items()],
-                           validators=optional)
+        return SelectField(label, choices=[("", "—")] + choices(spec.choices), validators=optional)
     if spec.kind in ("objection", "position"):
         return SelectField(label, choices=[], coerce=optional_id, validators=optional)
     if spec.kind == "votes":
@@ -82,7 +83,7 @@ def build_step_form(track, transition, case, ctx, formdata=None):
             continue
         # A fresh form offers what makes sense now; a submitted one parses against every valid choice.
         offered = spec.options(ctx) if (formdata is None or spec.kind == "position") else spec.choices
-        getattr(form, spec.name).choices = [("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in offered.items()]
+        getattr(form, spec.name).choices = [("", "—")] + [(k, pick(en, zh)) for k, (en, zh) in offered.items()]
     if formdata is None:
         form.version.data = case.version
         for spec in transition.fields:
@@ -114,6 +115,6 @@ def open_form_class(track, fields):
     key = (track, "__open__")
     if key not in _CLASSES:
         attrs = {spec.name: _field(spec) for spec in fields}
-        attrs["cadre_id"] = SelectField("干部 Cadre", coerce=optional_id, validators=[Optional()])
+        attrs["cadre_id"] = SelectField(_l("Cadre"), coerce=optional_id, validators=[Optional()])
         _CLASSES[key] = type(f"Open{track.title()}Form", (FlaskForm,), attrs)
     return _CLASSES[key]

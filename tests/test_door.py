@@ -1,7 +1,10 @@
 """The one door (workflow/door.py): who may act, on which case, with which version and data;
 what one step writes; the audit chain; the rule set a case is judged by; opening a case."""
+import html
+from contextlib import contextmanager
 from datetime import date
 
+import flask_babel
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -42,6 +45,15 @@ def refused(case, trigger, actor, data, kind, expected_version=None):
     assert type(info.value) is kind, info.value
     assert _state(case.id) == before, "a refused call wrote something"
     return info.value
+
+
+@contextmanager
+def in_chinese(app):
+    """What the door says to a reader whose browser asks for Chinese."""
+    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        flask_babel.refresh()
+        yield
+    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 # --- stale versions ---------------------------------------------------------------------------
@@ -172,13 +184,16 @@ def test_field_error_sentences_say_what_is_wrong(org, travel):
     assert error.field_errors["approved_on"] == "Approval date: '2026-02-30' is not a date (YYYY-MM-DD)."
 
 
-def test_date_before_the_case_was_opened_is_refused(org, travel):
+def test_date_before_the_case_was_opened_is_refused(app, org, travel):
     case = org.open_case()  # 2026-03-02 10:00 local
     travel.days(1)
     error = refused(case, "select_for_inspection", org.users["case_officer"], select_data(org, notice_on="2026-03-01"),
                     GuardFailed)
-    assert error.reasons == [
-        "2026-03-01 must be on or after the day the case was opened (2026-03-02). 日期不能早于前一步骤。"]
+    assert error.reasons == ["2026-03-01 must be on or after the day the case was opened (2026-03-02)."]
+    with in_chinese(app):
+        error = refused(case, "select_for_inspection", org.users["case_officer"], select_data(org, notice_on="2026-03-01"),
+                        GuardFailed)
+    assert error.reasons == ["2026-03-01不得早于发起案件之日（2026-03-02）。"]
     assert door.advance(case.id, "select_for_inspection", org.users["case_officer"], select_data(org, notice_on="2026-03-02"),
                         session=db.session).to_state == "inspection"
 
@@ -189,11 +204,79 @@ def test_date_before_opening_is_judged_by_the_local_day(org, travel):
     case = org.open_case()
     error = refused(case, "select_for_inspection", org.users["case_officer"], select_data(org, notice_on="2026-03-01"),
                     GuardFailed)
-    assert error.reasons == [
-        "2026-03-01 must be on or after the day the case was opened (2026-03-02). 日期不能早于前一步骤。"]
+    assert error.reasons == ["2026-03-01 must be on or after the day the case was opened (2026-03-02)."]
+
+
+DATES_OUT_OF_REACH = [  # (trigger, data changes, English, Chinese); the case was opened on 2026-03-02, today is 03-12
+    ("select_for_inspection", {"notice_on": "2026-03-04"},
+     "2026-03-04 is more than 7 days ago: record each step when it happens.",
+     "2026-03-04早于允许补录的7天：每一步骤应在办理时及时录入。"),
+    ("select_for_inspection", {"notice_on": "2026-04-12"},
+     "2026-04-12 is more than 30 days ahead.", "2026-04-12晚于今天超过30天，日期过远。"),
+    ("record_exception", {"approved_on": "2026-03-13"},
+     "2026-03-13 is in the future.", "2026-03-13晚于今天，日期不能晚于今天。"),
+]
+
+
+@pytest.mark.parametrize(("trigger", "changes", "sentence", "sentence_zh"), DATES_OUT_OF_REACH,
+                         ids=["too_far_back", "too_far_ahead", "in_the_future"])
+def test_dates_too_far_back_or_ahead_are_refused(app, org, travel, trigger, changes, sentence, sentence_zh):
+    case = org.open_case()
+    travel.to(date(2026, 3, 12))
+    data = select_data(org, **changes) if trigger == "select_for_inspection" else exception_data(**changes)
+    error = refused(case, trigger, org.users["case_officer"], data, GuardFailed)
+    assert error.reasons == [sentence]
+    with in_chinese(app):
+        error = refused(case, trigger, org.users["case_officer"], data, GuardFailed)
+    assert error.reasons == [sentence_zh]
+
+
+def test_appointment_must_come_after_the_end_of_publicity(app, org, travel):
+    case = org.case_in("publicity")  # publicity ends on 2026-03-30
+    travel.to(date(2026, 3, 31))
+    data = {"document_no": "任〔2026〕9号", "effective_on": "2026-03-30", "talk_by": "王晓梅", "talk_on": "2026-03-31"}
+    error = refused(case, "appoint", org.users["case_officer"], data, GuardFailed)
+    assert error.reasons == ["2026-03-30 must be after the end of publicity (2026-03-30)."]
+    with in_chinese(app):
+        error = refused(case, "appoint", org.users["case_officer"], data, GuardFailed)
+    assert error.reasons == ["2026-03-30须晚于任前公示截止日期（2026-03-30）。"]
 
 
 # --- what one step writes -------------------------------------------------------------------
+
+def test_the_record_shows_what_each_step_wrote_in_the_readers_language(web, org, travel):
+    """workflow/records.py: the facts a step adds (publicity end, the previous post, probation end),
+    yes/no answers and lists, in English or in Chinese."""
+    appointed = org.case_in("probation")
+    suspended = org.case_in("publicity_suspended", name="李四")
+    web.login("case_officer")
+
+    def record(case):
+        return html.unescape(web.get(f"/cases/{case.id}/record").get_data(as_text=True))
+
+    page = record(appointed)
+    for shown in ("1. Case opened</h2>", "<dd>李建国; 赵敏</dd>", "<dt>Publicity ends</dt><dd>2026-03-30</dd>",
+                  "<dt>Previous post and rank</dt><dd>no post · Section chief since 2019-01-01</dd>",
+                  "<dt>Probation ends</dt><dd>2027-03-22</dd>"):
+        assert shown in page, shown
+    assert "<dt>Substantive: suspends the publicity</dt><dd>Yes</dd>" in record(suspended)
+
+    web.speak("zh")
+    page = record(appointed)
+    for shown in ("1. 发起案件</h2>", "<dd>李建国；赵敏</dd>", "<dt>公示截止</dt><dd>2026-03-30</dd>",
+                  "<dt>原任职务职级</dt><dd>无职务 · 2019-01-01起任正科级</dd>", "<dt>试用期满</dt><dd>2027-03-22</dd>"):
+        assert shown in page, shown
+    assert "<dt>需核查（暂停公示）</dt><dd>是</dd>" in record(suspended)
+
+
+def test_a_fresh_step_form_offers_its_defaults_in_the_readers_language(web, org, travel):
+    case = org.case_in("approved")
+    web.login("case_officer")
+    page = html.unescape(web.get(f"/cases/{case.id}").get_data(as_text=True))
+    assert 'value="Unit notice board and website"' in page
+    page = html.unescape(web.speak("zh").get(f"/cases/{case.id}").get_data(as_text=True))
+    assert 'value="单位公示栏及网站"' in page and "公示渠道" in page
+
 
 STEPS = [  # (trigger, role, data(today, case))
     ("select_for_inspection", "case_officer", lambda t, c: {"team": ["李建国", "赵敏"], "notice_on": t}),
@@ -348,7 +431,7 @@ def test_case_records_the_rule_set_active_at_opening_and_is_judged_by_it(org, tr
     assert door.advance(old_case.id, "select_for_inspection", org.users["case_officer"], select_data(org),
                         session=db.session).to_state == "inspection"
     error = refused(new_case, "select_for_inspection", org.users["case_officer"], select_data(org), GuardFailed)
-    assert error.reasons == ["An inspection team needs at least 3 people. 考察组成员不得少于3人。"]
+    assert error.reasons == ["An inspection team needs at least 3 people."]
 
 
 # --- opening a case ----------------------------------------------------------------------------

@@ -14,8 +14,10 @@ the combined end and the measures that make it, and selection for inspection is 
 the combined period (with its sentence) and allowed from its end.
 """
 import re
+from contextlib import contextmanager
 from datetime import date
 
+import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -224,15 +226,21 @@ def test_cadre_page_shows_the_combined_end_and_the_measures_that_make_it(web, or
     cadre = _running_and_extended(org)
     web.login("case_officer")
     page = _facts(web.get(f"/cadres/{cadre.id}").get_data(as_text=True))
-    assert "Combined influence period until <strong>2027-06-10</strong>" in page
+    assert "Combined influence period until <strong>Jun 10, 2027</strong>" in page
     assert "in force: no promotion" in page
-    assert "made by: 党内警告 Party warning (2025-06-10); 政务记过 Government sanction: demerit (2025-12-10)" in page
+    assert "made by: Party warning (Jun 10, 2025); Government sanction: demerit (Dec 10, 2025)" in page
     # each measure with its own end as recorded
-    assert "影响期至 until 2026-06-10" in page and "影响期至 until 2026-12-10" in page
+    assert "influence period until Jun 10, 2026" in page and "influence period until Dec 10, 2026" in page
+
+    page = _facts(web.speak("zh").get(f"/cadres/{cadre.id}").get_data(as_text=True))
+    assert "合并计算影响期至<strong>2027年6月10日</strong>" in page and "生效中，不得提拔" in page
+    assert "党内警告 (2025年6月10日)" in page and "政务记过 (2025年12月10日)" in page
+    assert "影响期至2026年6月10日" in page and "影响期至2026年12月10日" in page
+    web.speak("en")
 
     travel.to(date(2027, 6, 10))
     page = _facts(web.get(f"/cadres/{cadre.id}").get_data(as_text=True))
-    assert "Combined influence period until <strong>2027-06-10</strong>" in page
+    assert "Combined influence period until <strong>Jun 10, 2027</strong>" in page
     assert "in force: no promotion" not in page
 
 
@@ -240,11 +248,22 @@ def test_cadre_page_without_measures_says_none(web, org):
     cadre = org.cadre(name="钱七")
     web.login("case_officer")
     page = _facts(web.get(f"/cadres/{cadre.id}").get_data(as_text=True))
-    assert "Sanctions and influence periods</h2> <p>无 None</p>" in page
+    assert "Sanctions and influence periods</h2> <p>None</p>" in page
+    page = _facts(web.speak("zh").get(f"/cadres/{cadre.id}").get_data(as_text=True))
+    assert "处分及影响期</h2> <p>无</p>" in page
 
 
-INSIDE = ("Inside the influence period until 2027-06-10 (党内警告 Party warning, 政务记过 Government sanction: demerit). "
-          "处于影响期内。")
+INSIDE = "Inside the influence period until 2027-06-10 (Party warning, Government sanction: demerit)."
+INSIDE_ZH = "处于影响期内，影响期至2027-06-10（党内警告、政务记过）。"
+
+
+@contextmanager
+def in_chinese(app):
+    """What the door says to a reader whose browser asks for Chinese."""
+    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        flask_babel.refresh()
+        yield
+    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 def _select(org, case, **overrides):
@@ -259,7 +278,7 @@ def _counts(case_id):
             db.session.scalar(select(func.count()).select_from(AuditEvent)))
 
 
-def test_inside_the_combined_period_selection_for_inspection_is_refused_until_it_ends(org, travel):
+def test_inside_the_combined_period_selection_for_inspection_is_refused_until_it_ends(app, org, travel):
     cadre = _running_and_extended(org)
     case = org.open_case(cadre=cadre)
     for day in (date(2026, 3, 2), date(2026, 12, 11), date(2027, 6, 9)):  # the last after both own ends
@@ -268,6 +287,9 @@ def test_inside_the_combined_period_selection_for_inspection_is_refused_until_it
         with pytest.raises(GuardFailed) as refused:
             _select(org, case)
         assert refused.value.reasons == [INSIDE], day
+        with in_chinese(app), pytest.raises(GuardFailed) as refused:
+            _select(org, case)
+        assert refused.value.reasons == [INSIDE_ZH], day
         assert _counts(case.id) == before
 
     travel.to(date(2027, 6, 10))
@@ -281,7 +303,7 @@ def test_a_period_that_ended_before_a_new_measure_does_not_extend_it(org, travel
     case = org.open_case(cadre=cadre)
     with pytest.raises(GuardFailed) as refused:
         _select(org, case)
-    assert refused.value.reasons == ["Inside the influence period until 2026-05-20 (诫勉 Admonishment). 处于影响期内。"]
+    assert refused.value.reasons == ["Inside the influence period until 2026-05-20 (Admonishment)."]
     travel.to(date(2026, 5, 20))
     assert _select(org, case).to_state == "inspection"
 
@@ -300,7 +322,7 @@ def test_the_case_is_judged_by_the_same_kind_rule_of_its_rule_set(org, travel):
     with pytest.raises(GuardFailed) as refused:
         _select(org, case)
     assert refused.value.reasons == [
-        "Inside the influence period until 2027-03-01 (党内警告 Party warning, 党内严重警告 Party serious warning). 处于影响期内。"]
+        "Inside the influence period until 2027-03-01 (Party warning, Party serious warning)."]
     travel.to(date(2027, 3, 1))  # under 'sum' this would run to 2028-02-29
     assert _select(org, case).to_state == "inspection"
 
@@ -312,7 +334,7 @@ def test_expiry_evaluation_waits_for_the_combined_period_not_only_the_cases_own_
     travel.to(date(2027, 3, 25))
     with pytest.raises(GuardFailed) as refused:
         door.advance(case.id, "expiry_evaluation", org.users["case_officer"], data, session=db.session)
-    assert refused.value.reasons == ["The influence period runs until 2028-03-24; evaluate at its end. 影响期未满。"]
+    assert refused.value.reasons == ["The influence period runs until 2028-03-24; evaluate at its end."]
     travel.to(date(2028, 3, 24))
     assert door.advance(case.id, "expiry_evaluation", org.users["case_officer"], data,
                         session=db.session).to_state == "reusable"

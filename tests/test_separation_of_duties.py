@@ -2,7 +2,7 @@
 
 - the person who proposes is not the person who decides (opened the case, or made the adjustment
   proposal → may not record its collective decision, nor decide an appeal against it);
-- recused members (vote "回避 Recused") count neither as present nor among those who should attend;
+- recused members (vote "Recused", 回避) count neither as present nor among those who should attend;
 - no decision without the integrity opinion (promotion: the mandatory check; adjustment: the
   discipline liaison's opinion of the discipline inspection and supervision organ);
 - administrators (and auditors) act on no case: every step and opening is refused with a sentence
@@ -12,25 +12,39 @@ Every refused action changes nothing: every row of every table is the same after
 """
 import html
 import re
+from contextlib import contextmanager
 
+import flask_babel
 import pytest
 from sqlalchemy import select
 
 from demo.paths import A_FOUNDED, A_OPINION, A_PROPOSE, A_TALK, A_VERIFY, resolve_for, votes
 from models import StepRecord, db
 from workflow import accounts, door
-from workflow.decision import NOT_PROPOSER, tally
+from workflow.decision import tally
 from workflow.errors import Forbidden, GuardFailed
 from workflow.permissions import ADMIN_NO_CASE_ACTIONS
 from workflow.registry import WORKFLOWS
 
 from .factories import PASSWORD
 
+NOT_PROPOSER = "The person who proposed this case may not record its decision."
+NOT_PROPOSER_ZH = "动议人不得记录本案的讨论决定。"
 PROMOTION_NO_OPINION = ("No decision may be recorded without the integrity opinion; the discipline liaison records it as a "
-                        "mandatory check of the inspection. 未经党风廉政意见回复（纪检监察机关意见），不得讨论决定。")
+                        "mandatory check of the inspection.")
+PROMOTION_NO_OPINION_ZH = "未经党风廉政意见回复，不得记录讨论决定；党风廉政意见由纪检联络人作为考察必查事项录入。"
 ADJUSTMENT_NO_OPINION = ("No decision may be recorded without the integrity opinion: the discipline liaison records the "
-                         "opinion of the discipline inspection and supervision organ first. 未经纪检监察机关意见，不得讨论决定。")
-OPINION_TWICE = "The integrity opinion is already recorded; see the timeline. 纪检监察机关意见已录入。"
+                         "opinion of the discipline inspection and supervision organ first.")
+OPINION_TWICE = "The integrity opinion is already recorded; see the timeline."
+
+
+@contextmanager
+def in_chinese(app):
+    """What the door says to a reader whose browser asks for Chinese."""
+    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        flask_babel.refresh()
+        yield
+    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 def fingerprint():
@@ -76,7 +90,7 @@ def decision_form(travel, rows):
 
 # --- the proposer does not decide ------------------------------------------------------------------
 
-def test_who_opened_a_promotion_case_may_not_record_its_decision(org, travel):
+def test_who_opened_a_promotion_case_may_not_record_its_decision(app, org, travel):
     case = org.case_in("decision")
     proposer = org.users["case_officer"]
     proposer.role = "committee_secretary"  # moved to the committee office while the case ran
@@ -87,6 +101,9 @@ def test_who_opened_a_promotion_case_may_not_record_its_decision(org, travel):
     # Offered on the page with the reason, before anything is typed.
     actions = dict((t.trigger, reasons) for t, reasons in door.available_actions(db.session, case, proposer))
     assert actions["record_decision"] == [NOT_PROPOSER]
+    with in_chinese(app):
+        error = refused(case, "record_decision", proposer, decide(travel, agree=7, absent=2))
+    assert error.reasons == [NOT_PROPOSER_ZH]
     done = door.advance(case.id, "record_decision", org.users["committee_secretary"], decide(travel, agree=7, absent=2),
                         session=db.session)
     assert done.case.state == "approved"
@@ -105,6 +122,12 @@ def test_the_proposers_page_says_why_and_its_post_writes_nothing(web, org, trave
     response = post_action(web, case, "record_decision", decision_form(travel, [(f"委员{i}", "agree") for i in range(7)]))
     assert response.status_code == 422
     assert NOT_PROPOSER in text(response)
+    assert fingerprint() == before
+    web.speak("zh")
+    assert NOT_PROPOSER_ZH in text(web.get(f"/cases/{case.id}"))
+    response = post_action(web, case, "record_decision", decision_form(travel, [(f"委员{i}", "agree") for i in range(7)]))
+    assert response.status_code == 422
+    assert NOT_PROPOSER_ZH in text(response) and NOT_PROPOSER not in text(response)
     assert fingerprint() == before
 
 
@@ -170,7 +193,10 @@ def test_recusal_is_recorded_by_name_and_the_decision_is_taken_by_those_who_take
     travel.days(1)
     web.login("committee_secretary")
     page = text(web.get(f"/cases/{case.id}"))
-    assert re.search(r'<option value="recused">回避 Recused</option>', page), "the form offers the recusal"
+    assert re.search(r'<option value="recused">Recused</option>', page), "the form offers the recusal"
+    page = text(web.speak("zh").get(f"/cases/{case.id}"))
+    assert re.search(r'<option value="recused">回避</option>', page), "in Chinese too"
+    web.speak("en")
     rows = [("张伟", "agree"), ("王芳", "agree"), ("李强", "agree"), ("刘洋", "agree"), ("陈静", "absent"),
             ("杨帆", "absent"), ("赵磊", "recused"), ("黄敏", "recused"), ("周杰", "recused")]
     response = post_action(web, case, "record_decision", decision_form(travel, rows))
@@ -182,8 +208,11 @@ def test_recusal_is_recorded_by_name_and_the_decision_is_taken_by_those_who_take
     assert record.to_state == "approved"
     assert [v["name"] for v in record.data["votes"] if v["vote"] == "recused"] == ["赵磊", "黄敏", "周杰"]
     printed = text(web.get(f"/cases/{case.id}/record"))
-    assert "应到 Should attend 6 · 实到 Present 4" in printed and "回避 Recused 3" in printed
-    assert "<td>赵磊</td><td>回避 Recused</td>" in printed
+    assert "Should attend: 6 · present: 4" in printed and "recused: 3" in printed
+    assert "<td>赵磊</td><td>Recused</td>" in printed
+    printed = text(web.speak("zh").get(f"/cases/{case.id}/record"))
+    assert "应到 6 人 · 实到 4 人" in printed and "回避 3 人" in printed
+    assert "<td>赵磊</td><td>回避</td>" in printed
 
 
 def test_recused_members_are_not_counted_as_present(org, travel):
@@ -214,7 +243,7 @@ def test_both_tracks_guard_the_decision_with_the_integrity_opinion():
                 assert "integrity_opinion" in names and "not_proposer" in names, track
 
 
-def test_a_promotion_decision_without_the_integrity_opinion_is_refused(org, travel):
+def test_a_promotion_decision_without_the_integrity_opinion_is_refused(app, org, travel):
     case = org.case_in("decision")
     # As if the opinion had never been received (only a test can take a record away).
     opinion = next(r for r in case.records_for("record_check") if r.data["check"] == "integrity_opinion")
@@ -223,6 +252,9 @@ def test_a_promotion_decision_without_the_integrity_opinion_is_refused(org, trav
     travel.days(1)
     error = refused(case, "record_decision", org.users["committee_secretary"], decide(travel, agree=7, absent=2))
     assert error.reasons == [PROMOTION_NO_OPINION]
+    with in_chinese(app):
+        error = refused(case, "record_decision", org.users["committee_secretary"], decide(travel, agree=7, absent=2))
+    assert error.reasons == [PROMOTION_NO_OPINION_ZH]
 
 
 def test_an_adjustment_decision_waits_for_the_liaisons_integrity_opinion(web, org, travel):
@@ -262,7 +294,7 @@ def test_an_administrator_is_refused_every_step_of_every_case_and_told_why(org, 
     for trigger in WORKFLOWS[track].triggers():
         error = refused(case, trigger, admin, {}, Forbidden)
         assert error.status == 403
-        assert "may not do this" in error.message and ADMIN_NO_CASE_ACTIONS in error.message, trigger
+        assert "may not do this" in error.message and str(ADMIN_NO_CASE_ACTIONS) in error.message, trigger
 
 
 @pytest.mark.parametrize("track", sorted(WORKFLOWS))
@@ -274,14 +306,14 @@ def test_an_administrator_may_not_open_a_case(org, travel, track):
     with pytest.raises(Forbidden) as error:
         door.open_case(track, org.users["administrator"], cadre.id, data,
                        target_position_id=org.post_a.id if track == "promotion" else None, session=db.session)
-    assert ADMIN_NO_CASE_ACTIONS in error.value.message
+    assert str(ADMIN_NO_CASE_ACTIONS) in error.value.message
     assert fingerprint() == before
 
 
 def test_an_auditor_is_refused_too_without_the_administrators_sentence(org, travel):
     case = org.open_case()
     error = refused(case, "withdraw", org.users["auditor"], {"reason": "x"}, Forbidden)
-    assert "may not do this" in error.message and ADMIN_NO_CASE_ACTIONS not in error.message
+    assert "may not do this" in error.message and str(ADMIN_NO_CASE_ACTIONS) not in error.message
 
 
 def test_the_administrators_pages_refuse_case_actions_and_say_why(web, org, travel):
@@ -296,5 +328,5 @@ def test_the_administrators_pages_refuse_case_actions_and_say_why(web, org, trav
                                                        "content": "x", "received_on": "2026-03-02"})):
         response = web.post(url, data)
         assert response.status_code == 403, url
-        assert ADMIN_NO_CASE_ACTIONS in text(response), url
+        assert str(ADMIN_NO_CASE_ACTIONS) in text(response), url
     assert fingerprint() == before

@@ -21,8 +21,10 @@ decision meeting is on 2026-03-22, publicity starts on 2026-03-24 and (5 working
 counting the start day) ends on 2026-03-30; probation runs 12 months from the meeting, to
 2027-03-22.
 """
+from contextlib import contextmanager
 from datetime import date, timedelta
 
+import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -34,19 +36,26 @@ from workflow.registry import workflow_for
 
 from .expect import WRONG, guard, ok
 
-# --- the sentences the guards are expected to give ----------------------------------------
+# --- the sentences the guards are expected to give (in English, the tests' language) ----------
 CHECKS_MISSING = (
-    "These mandatory checks are not recorded yet: 干部人事档案审核 Personnel file reviewed; "
-    "个人有关事项报告核查 Personal-matters report verified; 党风廉政意见回复 Integrity opinion received; "
-    "信访举报核查 Specific complaints investigated."
+    "These mandatory checks are not recorded yet: Personnel file reviewed; Personal-matters report verified; "
+    "Integrity opinion received; Specific complaints investigated."
 )
-NO_OBJECTION_WAITING = "There is no objection waiting for an answer. 没有待答复的反映。"
-ONE_UNANSWERED = "1 objection(s) are not answered yet. 尚有1件反映未核查答复。"
-CANCEL_NEEDS_FINDING = (
-    "Cancel only after an objection was found disqualifying; otherwise withdraw the case. 无查实问题，不能取消。"
-)
-PUBLICITY_RUNNING = "Publicity runs until 2026-03-30; appointment is possible from the next day. 公示期未满。"
-PROBATION_RUNNING = "Probation ends on 2027-03-22; assess it then. 试用期未满。"
+NO_OBJECTION_WAITING = "There is no objection waiting for an answer."
+ONE_UNANSWERED = "1 objection(s) are not answered yet."
+CANCEL_NEEDS_FINDING = "Cancel only after an objection was found disqualifying; otherwise withdraw the case."
+PUBLICITY_RUNNING = "Publicity runs until 2026-03-30; appointment is possible from the next day."
+PROBATION_RUNNING = "Probation ends on 2027-03-22; assess it then."
+
+# ... and to a reader whose browser asks for Chinese.
+IN_CHINESE = {
+    CHECKS_MISSING: "以下必查事项尚未录入：干部人事档案审核；个人有关事项报告核查；党风廉政意见回复；信访举报核查。",
+    NO_OBJECTION_WAITING: "没有待核查答复的反映。",
+    ONE_UNANSWERED: "尚有1件反映未核查答复。",
+    CANCEL_NEEDS_FINDING: "只有在反映的问题查实影响任用后才能取消任用；否则请撤回本案。",
+    PUBLICITY_RUNNING: "任前公示期至2026-03-30，次日起方可任职。",
+    PROBATION_RUNNING: "试用期至2027-03-22届满，届时再进行考核。",
+}
 
 # --- the table: every state, every trigger ---------------------------------------------------
 TABLE = {
@@ -268,6 +277,7 @@ DATA = {
 }
 
 PAIRS = [(state, trigger, expected) for state, row in TABLE.items() for trigger, expected in row.items()]
+GUARDED = [(state, trigger, expected) for state, trigger, expected in PAIRS if expected.kind == "guard"]
 
 
 def _counts(session, case_id):
@@ -361,3 +371,29 @@ def test_release_hold_returns_to_the_state_it_was_held_from(org, travel, origin,
     if origin == "publicity":
         # Held on 03-25 with 3 working days left (26, 27, 30); released 03-30: those 3 run again from then.
         assert case.due_on == case.publicity_end == date(2026, 4, 1)
+
+
+@contextmanager
+def in_chinese(app):
+    """What the door says to a reader whose browser asks for Chinese."""
+    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        flask_babel.refresh()
+        yield
+    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
+
+
+def test_every_guard_sentence_of_the_table_has_its_chinese():
+    assert {expected.detail for _, _, expected in GUARDED} == set(IN_CHINESE)
+
+
+@pytest.mark.parametrize(("state", "trigger", "expected"), GUARDED, ids=[f"{s}-{t}" for s, t, _ in GUARDED])
+def test_guard_refusal_in_chinese(app, org, travel, state, trigger, expected):
+    case = org.case_in(state)
+    travel.days(1)
+    before = _snapshot(db.session, case.id)
+    case = db.session.get(Case, case.id)
+    data = DATA[trigger](travel.today, case)
+    with in_chinese(app), pytest.raises(GuardFailed) as refused:
+        door.advance(case.id, trigger, org.users[ROLE[trigger]], data, expected_version=before[1], session=db.session)
+    assert refused.value.reasons == [IN_CHINESE[expected.detail]]
+    assert _snapshot(db.session, case.id) == before  # nothing written

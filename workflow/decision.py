@@ -9,6 +9,8 @@ and the separation of duties around them (domain.md, "Who uses it"):
 """
 from dataclasses import dataclass
 
+from .i18n import _, _l
+
 
 @dataclass(frozen=True)
 class Tally:
@@ -39,13 +41,11 @@ def tally(votes: list[dict]) -> Tally:
 
 def quorum_problem(t: Tally, rules) -> str | None:
     if t.should_attend <= 0:
-        return "List the members who should attend the meeting. 请填写应到会成员。"
+        return _("List the members who should attend the meeting.")
     fraction = rules.fraction("quorum_fraction")
     if t.present < fraction * t.should_attend:
-        return (
-            f"No quorum: {t.present} of {t.should_attend} members who should attend were present; "
-            f"at least {fraction} must be. 到会成员不足应到会成员的{fraction}，不能讨论决定。"
-        )
+        return _("No quorum: %(present)s of %(should_attend)s members who should attend were present; at least %(fraction)s must be.",
+                 present=t.present, should_attend=t.should_attend, fraction=str(fraction))
     return None
 
 
@@ -76,9 +76,9 @@ def proposers(case) -> set:
     return ids
 
 
-NOT_PROPOSER = "The person who proposed this case may not record its decision. 动议人不得记录决定。"
+NOT_PROPOSER = _l("The person who proposed this case may not record its decision.")
 
 
 def g_not_proposer(ctx):
     """The person who proposes is not the person who decides."""
-    return NOT_PROPOSER if ctx.actor.id in proposers(ctx.case) else None
+    return str(NOT_PROPOSER) if ctx.actor.id in proposers(ctx.case) else None

@@ -7,8 +7,9 @@ from models import Objection
 from . import decision, eligibility
 from .clock import add_months, local_date
 from .definition import Field, Guard, State, Transition, Workflow
+from .i18n import _, pick
 from .step_dates import _data_date, _recorded_on, g_date
-from .terms import EXCEPTION_GROUNDS, INSPECTION_CHECKS, NOMINATION_SOURCES, VOTES
+from .terms import EXCEPTION_GROUNDS, INSPECTION_CHECKS, NOMINATION_SOURCES, VOTES, label
 
 OFFICER = frozenset({"case_officer"})
 
@@ -54,7 +55,7 @@ def g_qualifications(ctx):
     if gaps and ctx.case.last_record("record_exception"):
         return None  # waived by an approved exception for an outstanding performer
     if gaps:
-        return [*gaps, "Record an approved exception for an outstanding performer, or choose another cadre."]
+        return [*gaps, _("Record an approved exception for an outstanding performer, or choose another cadre.")]
     return None
 
 
@@ -76,26 +77,26 @@ def g_no_open_adjustment(ctx):
     open_case = ctx.session.scalars(select(Case).where(
         Case.cadre_id == ctx.cadre.id, Case.track == "adjustment", Case.closed_at.is_(None))).first()
     if open_case is not None:
-        return f"An adjustment case ({open_case.reference}) is open for this cadre. 该干部有在办的调整案件，不得列为考察对象。"
+        return _("An adjustment case (%(reference)s) is open for this cadre.", reference=open_case.reference)
     return None
 
 
 def g_recommendation_recorded(ctx):
     if ctx.case.source == "democratic" and not ctx.case.last_record("record_recommendation"):
-        return "Record the democratic recommendation (method, participants, tallies) first. 请先录入民主推荐情况。"
+        return _("Record the democratic recommendation (method, participants, tallies) first.")
     return None
 
 
 def g_team_size(ctx):
     needed = ctx.rules["inspection_team_min"]
     if len(ctx.data["team"]) < needed:
-        return f"An inspection team needs at least {needed} people. 考察组成员不得少于{needed}人。"
+        return _("An inspection team needs at least %(needed)s people.", needed=needed)
     return None
 
 
 def g_shortlist(ctx):
     if ctx.data["method"] == "interview" and len(ctx.data["shortlist"]) <= ctx.data["posts"]:
-        return "When interviews come first, the shortlist must have more names than posts. 谈话推荐应差额提出人选。"
+        return _("When interviews come first, the shortlist must have more names than posts.")
     return None
 
 
@@ -104,18 +105,18 @@ def _checks_done(case):
 
 
 def g_checks_done(ctx):
-    missing = [INSPECTION_CHECKS[c] for c in INSPECTION_CHECKS if c not in _checks_done(ctx.case)]
+    missing = [c for c in INSPECTION_CHECKS if c not in _checks_done(ctx.case)]
     if missing:
-        names = "; ".join(f"{zh} {en}" for en, zh in missing)
-        return f"These mandatory checks are not recorded yet: {names}."
+        names = pick("; ", "；").join(label(INSPECTION_CHECKS, c) for c in missing)
+        return _("These mandatory checks are not recorded yet: %(checks)s.", checks=names)
     return None
 
 
 def g_check_role(ctx):
     if ctx.data["check"] == "integrity_opinion" and ctx.actor.role != "discipline_liaison":
-        return "Only the discipline liaison may record the integrity opinion. 党风廉政意见由纪检联络人录入。"
+        return _("Only the discipline liaison may record the integrity opinion.")
     if ctx.data["check"] != "integrity_opinion" and ctx.actor.role == "discipline_liaison":
-        return "The discipline liaison records only the integrity opinion. 纪检联络人只录入党风廉政意见。"
+        return _("The discipline liaison records only the integrity opinion.")
     return None
 
 
@@ -128,97 +129,97 @@ def open_checks(ctx):
 
 def g_check_not_recorded(ctx):
     if ctx.data["check"] in _checks_done(ctx.case):
-        return "This check is already recorded; see the timeline. 该必查事项已录入。"
+        return _("This check is already recorded; see the timeline.")
     return None
 
 
 def g_any_open_objection(ctx):
     if not any(not o.answered for o in ctx.case.objections):
-        return "There is no objection waiting for an answer. 没有待答复的反映。"
+        return _("There is no objection waiting for an answer.")
     return None
 
 
 def g_integrity_opinion(ctx):
     """The integrity opinion (党风廉政意见) is one of the four mandatory checks, recorded by the discipline liaison."""
     if "integrity_opinion" not in _checks_done(ctx.case):
-        return ("No decision may be recorded without the integrity opinion; the discipline liaison records it as a "
-                "mandatory check of the inspection. 未经党风廉政意见回复（纪检监察机关意见），不得讨论决定。")
+        return _("No decision may be recorded without the integrity opinion; the discipline liaison records it as a "
+                 "mandatory check of the inspection.")
     return None
 
 
 def g_exception_stated(ctx):
     if ctx.case.last_record("record_exception") and not ctx.data.get("exception_stated"):
-        return "This is an exception for an outstanding performer: state it and its reason in the publicity text. 破格提拔应在公示中说明。"
+        return _("This is an exception for an outstanding performer: state it and its reason in the publicity text.")
     return None
 
 
 def g_objections_answered(ctx):
     open_ = [o for o in ctx.case.objections if not o.answered]
     if open_:
-        return f"{len(open_)} objection(s) are not answered yet. 尚有{len(open_)}件反映未核查答复。"
+        return _("%(count)s objection(s) are not answered yet.", count=len(open_))
     return None
 
 
 def g_no_disqualifying(ctx):
     if any(o.disqualifying for o in ctx.case.objections):
-        return "An objection was found disqualifying: cancel the case instead. 已查实影响任用的问题，应取消。"
+        return _("An objection was found disqualifying: cancel the case instead.")
     return None
 
 
 def g_has_disqualifying(ctx):
     if not any(o.disqualifying for o in ctx.case.objections):
-        return "Cancel only after an objection was found disqualifying; otherwise withdraw the case. 无查实问题，不能取消。"
+        return _("Cancel only after an objection was found disqualifying; otherwise withdraw the case.")
     return None
 
 
 def g_publicity_over(ctx):
     end = ctx.case.publicity_end
     if end is None or ctx.today <= end:
-        return f"Publicity runs until {end.isoformat() if end else '?'}; appointment is possible from the next day. 公示期未满。"
+        return _("Publicity runs until %(end)s; appointment is possible from the next day.", end=end.isoformat() if end else "?")
     return None
 
 
 def g_objection_open(ctx):
     objection = next((o for o in ctx.case.objections if o.id == ctx.data["objection"]), None)
     if objection is None or objection.answered:
-        return "Choose an objection of this case that is not answered yet. 请选择尚未答复的反映。"
+        return _("Choose an objection of this case that is not answered yet.")
     return None
 
 
 def g_probation_over(ctx):
     end = ctx.case.probation_end
     if end is None or ctx.today < end:
-        return f"Probation ends on {end.isoformat() if end else '?'}; assess it then. 试用期未满。"
+        return _("Probation ends on %(end)s; assess it then.", end=end.isoformat() if end else "?")
     return None
 
 
 def after_opening(ctx):
-    return _recorded_on(ctx, "open"), "the day the case was opened", False
+    return _recorded_on(ctx, "open"), _("the day the case was opened"), False
 
 
 def after_inspection(ctx):
-    return _recorded_on(ctx, "conclude_inspection"), "the day the inspection was concluded", False
+    return _recorded_on(ctx, "conclude_inspection"), _("the day the inspection was concluded"), False
 
 
 def after_decision_recorded(ctx):
-    return _recorded_on(ctx, "record_decision"), "the day the decision was recorded", False
+    return _recorded_on(ctx, "record_decision"), _("the day the decision was recorded"), False
 
 
 def after_meeting(ctx):
-    return _data_date(ctx, "record_decision", "meeting_on"), "the decision meeting", False
+    return _data_date(ctx, "record_decision", "meeting_on"), _("the decision meeting"), False
 
 
 def after_publicity_start(ctx):
-    return ctx.case.publicity_start, "the start of publicity", False
+    return ctx.case.publicity_start, _("the start of publicity"), False
 
 
 def after_publicity_end(ctx):
-    return ctx.case.publicity_end, "the end of publicity", True
+    return ctx.case.publicity_end, _("the end of publicity"), True
 
 
 def after_suspension(ctx):
     suspended = [r for r in ctx.case.records_for("record_objection") if r.data.get("suspended_on")]
-    return (date.fromisoformat(suspended[-1].data["suspended_on"]) if suspended else None), "the suspension", False
+    return (date.fromisoformat(suspended[-1].data["suspended_on"]) if suspended else None), _("the suspension"), False
 
 
 # --- effects: database-only, run inside the door's transaction ----------------------------
@@ -430,7 +431,7 @@ TRANSITIONS += (
         guards=(Guard("exception_stated", g_exception_stated, True), g_date("start_on", after_decision_recorded, after_meeting)),
         fields=(
             F("start_on", "date", "Start date", "公示开始日期", default=_today),
-            F("channel", "text", "Channel", "公示渠道", max_length=120, default=lambda ctx: "Unit notice board and website 单位公示栏及网站"),
+            F("channel", "text", "Channel", "公示渠道", max_length=120, default=lambda ctx: _("Unit notice board and website")),
             F("text", "textarea", "Publicity text", "公示内容"),
             F("exception_stated", "bool", "The text states the exception and its reason", "公示已说明破格理由", required=False),
         ),
@@ -439,7 +440,7 @@ TRANSITIONS += (
 )
 OBJECTION_FIELDS = (
     F("received_on", "date", "Received on", "收到日期", default=_today),
-    F("channel", "text", "Channel", "反映渠道", max_length=40, default=lambda ctx: "letter 来信"),
+    F("channel", "text", "Channel", "反映渠道", max_length=40, default=lambda ctx: _("letter")),
     F("content", "textarea", "Content", "反映内容"),
     F("substantive", "bool", "Substantive: suspends the publicity", "需核查（暂停公示）", required=False),
     F("refer", "bool", "Refer for verification: hold this case and open a linked verification case",

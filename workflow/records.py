@@ -1,8 +1,9 @@
 """Step records as a person reads them: labels from the workflow definition, codes as terms."""
+from .i18n import _, pick
 from .registry import open_fields, workflow_for
 from .terms import RANKS, VOTES, label
 
-EXTRA_LABELS = {
+EXTRA_LABELS = {  # facts a step adds to what was typed, named like terms: (en, zh)
     "publicity_end": ("Publicity ends", "公示截止"),
     "needs_review": ("Date needs checking by hand", "日期需人工核对"),
     "objection_id": ("Objection number", "反映编号"),
@@ -14,7 +15,7 @@ EXTRA_LABELS = {
 
 def step_title(track, trigger):
     if trigger == "open":
-        return "发起案件 Case opened"
+        return _("Case opened")
     workflow = workflow_for(track)
     return next((t.label for t in workflow.transitions if t.trigger == trigger), trigger)
 
@@ -32,12 +33,11 @@ def record_rows(track, record):
         if spec is not None:
             rows.append((spec.label, _text(spec, value)))
         elif key in EXTRA_LABELS:
-            en, zh = EXTRA_LABELS[key]
             if key == "needs_review" and not value:
                 continue
             if key == "previous" and isinstance(value, dict):
                 value = _previous(value)
-            rows.append((f"{zh} {en}", _plain(value)))
+            rows.append((label(EXTRA_LABELS, key), _plain(value)))
     return rows
 
 
@@ -45,11 +45,11 @@ def _text(spec, value):
     if spec.kind == "select" and spec.choices:
         return label(spec.choices, value)
     if spec.kind == "bool":
-        return "是 Yes" if value else "否 No"
+        return _("Yes") if value else _("No")
     if spec.kind == "votes":
-        return "; ".join(f"{row['name']}: {label(VOTES, row['vote'])}" for row in value)
+        return pick("; ", "；").join(f"{row['name']}{pick(': ', '：')}{label(VOTES, row['vote'])}" for row in value)
     if spec.kind == "lines":
-        return "; ".join(value)
+        return pick("; ", "；").join(value)
     if spec.kind == "position":
         from models import Position, db
 
@@ -62,13 +62,13 @@ def _previous(value):
     from models import Position, db
 
     post = db.session.get(Position, value["position_id"]) if value.get("position_id") else None
-    where = post.label if post else "无职务 no post"
-    return f"{where} · {label(RANKS, value.get('rank'))} since {value.get('rank_since')}"
+    where = post.label if post else _("no post")
+    return _("%(post)s · %(rank)s since %(since)s", post=where, rank=label(RANKS, value.get("rank")), since=value.get("rank_since"))
 
 
 def _plain(value):
     if isinstance(value, bool):
-        return "是 Yes" if value else "否 No"
+        return _("Yes") if value else _("No")
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items() if v is not None)
     return str(value)

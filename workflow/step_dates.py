@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 
 from .definition import Guard
+from .i18n import _
 
 
 def _recorded_on(ctx, *triggers):
@@ -19,7 +20,8 @@ def _data_date(ctx, trigger, key):
 
 def g_date(field_name, *bounds, future=True, backdating=True):
     """A step's date may not precede the step it follows, lie too far back (the rule set's
-    backdating allowance) or too far ahead. ``bounds``: (ctx) -> (date, words, strictly_after)."""
+    backdating allowance) or too far ahead. ``bounds``: (ctx) -> (date, words, strictly_after), the
+    words in the reader's language (made with ``_()``): "the day the case was opened"."""
 
     def check(ctx):
         value = ctx.data.get(field_name)
@@ -28,17 +30,18 @@ def g_date(field_name, *bounds, future=True, backdating=True):
         out = []
         allowance = ctx.rules["backdating_days"]
         if backdating and value < ctx.today - timedelta(days=allowance):
-            out.append(f"{value.isoformat()} is more than {allowance} days ago: record each step when it happens. "
-                       f"日期早于允许补录的{allowance}天。")
+            out.append(_("%(day)s is more than %(days)s days ago: record each step when it happens.",
+                         day=value.isoformat(), days=allowance))
         ahead = ctx.rules["future_days"] if future else 0
         if value > ctx.today + timedelta(days=ahead):
-            out.append(f"{value.isoformat()} is more than {ahead} days ahead. 日期过远。" if ahead
-                       else f"{value.isoformat()} is in the future. 日期不能晚于今天。")
+            out.append(_("%(day)s is more than %(days)s days ahead.", day=value.isoformat(), days=ahead) if ahead
+                       else _("%(day)s is in the future.", day=value.isoformat()))
         for bound in bounds:
             limit, words, strictly = bound(ctx)
             if limit is not None and (value <= limit if strictly else value < limit):
-                out.append(f"{value.isoformat()} must be {'after' if strictly else 'on or after'} {words} "
-                           f"({limit.isoformat()}). 日期不能早于前一步骤。")
+                shown = dict(day=value.isoformat(), what=words, limit=limit.isoformat())
+                out.append(_("%(day)s must be after %(what)s (%(limit)s).", **shown) if strictly
+                           else _("%(day)s must be on or after %(what)s (%(limit)s).", **shown))
         return out
 
     return Guard(f"date:{field_name}", check, needs_data=True)
