@@ -2,6 +2,7 @@
 import csv
 import hashlib
 import json
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -228,6 +229,37 @@ def test_browser_export_for_auditor_within_units(web, org, chain):
     assert download.status_code == 200 and hashlib.sha256(download.data).hexdigest() == exported.after["sha256"]
 
 
+def test_audit_pages_in_both_languages(web, org, chain):
+    web.login("auditor")
+    html = web.get("/audit?kind=case.transition").get_data(as_text=True)
+    assert "Audit trail" in html and "Step taken" in html and "Export with these filters" in html
+    assert '<option selected value="case.transition">Step taken</option>' in html
+    html = web.get("/audit/verify").get_data(as_text=True)
+    assert re.search(r"Intact: all \d+ events verified\.", html)
+    web.speak("zh")
+    html = web.get("/audit?kind=case.transition").get_data(as_text=True)
+    assert "审计记录" in html and "办理步骤" in html and "按当前筛选条件导出" in html and "Step taken" not in html
+    assert '<option value="">— 全部 —</option>' in html and "事件类型" in html
+    html = web.get("/audit/verify").get_data(as_text=True)
+    assert "审计链完整性校验" in html and "条事件均已校验无误" in html
+    body = web.post("/audit/export", {"kind": "case.transition", "format": "jsonl"}).get_data(as_text=True)
+    assert "导出完成" in body and "SHA-256 校验值" in body
+    name = body.split("/audit/exports/")[1].split('"')[0]
+    first = json.loads(web.get(f"/audit/exports/{name}").data.decode("utf-8").splitlines()[0])
+    assert list(first) == list(audit_export.COLUMNS), "the export's field names stay English in every language"
+    missing = web.get("/audit/exports/audit-2026-01-01-u999-" + "0" * 32 + ".csv")
+    assert missing.status_code == 404 and "只有导出人本人可以下载" in missing.get_data(as_text=True)
+
+
+def test_a_broken_chain_is_named_in_the_readers_language(web, org, chain):
+    _raw("UPDATE audit_event SET summary = 'forged' WHERE id = :id", id=chain[3])
+    web.login("auditor")
+    html = web.get("/audit/verify").get_data(as_text=True)
+    assert f"BROKEN at event #{chain[3]}: its content does not match its hash (it was changed)" in html
+    html = web.speak("zh").get("/audit/verify").get_data(as_text=True)
+    assert f"已被破坏，问题出在第 {chain[3]} 号事件：该事件的内容与其哈希值不符（内容已被修改）" in html
+
+
 def test_audit_pages_refused_to_case_officers(web, org):
     web.login("case_officer")
     assert web.get("/audit").status_code == 403
@@ -246,8 +278,13 @@ def test_full_process_record_page(web, org):
     page = web.get(f"/cases/{case.id}/record")
     body = page.get_data(as_text=True)
     assert page.status_code == 200
-    for text_ in ("全程纪实", "Select for inspection", "Record collective decision", "Should attend 9", "Agree 7", "committee secretary"):
+    for text_ in ("Full-process record of cadre selection and appointment", "Select for inspection", "Record collective decision",
+                  "Should attend: 9", "agree: 7", "Committee secretary"):
         assert text_ in body
+    body = web.speak("zh").get(f"/cases/{case.id}/record").get_data(as_text=True)
+    for text_ in ("干部选拔任用工作全程纪实", "应到 9 人", "同意 7 票", "党委秘书"):
+        assert text_ in body
+    web.speak("en")
     web.login("officer_b")
     assert web.get(f"/cases/{case.id}/record").status_code == 404
 

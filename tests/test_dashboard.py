@@ -23,6 +23,12 @@ def table(html, table_id):
     return rows
 
 
+def due_dates(html, table_id):
+    """The machine dates (<time datetime>) of a table's rows."""
+    match = re.search(rf'<table class="list" id="{table_id}">(.*?)</table>', html, re.S)
+    return [date.fromisoformat(d) for d in re.findall(r'<time datetime="([0-9-]+)">', match.group(1))]
+
+
 def number(html, element_id):
     return int(re.search(rf'id="{element_id}">(\d+)<', html).group(1))
 
@@ -57,8 +63,8 @@ def test_dashboard_numbers_match_the_data(web, org, travel):
     html = web.get("/dashboard").get_data(as_text=True)
 
     # Open cases by track and state.
-    assert table(html, "table-open-promotion") == [["推荐提名 Nomination", "2"], ["试用期 Probation", "1"]]
-    assert table(html, "table-open-adjustment") == [["跟踪回访 Follow-up reviews", "1"]]
+    assert table(html, "table-open-promotion") == [["Nomination", "2"], ["Probation", "1"]]
+    assert table(html, "table-open-adjustment") == [["Follow-up reviews", "1"]]
     assert number(html, "total-open") == 4 and number(html, "total-open-promotion") == 3 and number(html, "total-open-adjustment") == 1
 
     # Promotions and adjustments per year.
@@ -71,13 +77,13 @@ def test_dashboard_numbers_match_the_data(web, org, travel):
         shown = {row[0]: (float(row[1]), int(row[2])) for row in table(html, f"table-days-{track}")}
         labels = {s.label: s.name for s in stats.WORKFLOWS[track].states}
         assert {labels[k]: v for k, v in shown.items()} == expected
-    assert float(dict((r[0], r[1]) for r in table(html, "table-days-promotion"))["考察 Inspection"]) > 0
+    assert float(dict((r[0], r[1]) for r in table(html, "table-days-promotion"))["Inspection"]) > 0
 
     # Overdue items: the stale nominations (not the case of unit B only when out of scope).
     overdue = table(html, "table-overdue")
     assert number(html, "total-overdue") == len(overdue) >= 2
     assert any(stale.reference in row[2] for row in overdue)
-    assert all(row[0] < travel.today.isoformat() for row in overdue)
+    assert len(due_dates(html, "table-overdue")) == len(overdue) and all(d < travel.today for d in due_dates(html, "table-overdue"))
     kinds = {row[0]: int(row[1]) for row in table(html, "table-overdue-kinds")}
     assert sum(kinds.values()) == len(overdue)
 
@@ -87,6 +93,9 @@ def test_dashboard_numbers_match_the_data(web, org, travel):
         assert 'role="img"' in svg and f'aria-labelledby="{chart}-t {chart}-d"' in svg
         assert f'<title id="{chart}-t">' in svg and f'<desc id="{chart}-d">' in svg
     assert re.search(r'<desc id="chart-per-year-d">2026: [^<]*1[^<]*; 2027:', html)
+    assert '<title id="chart-open-promotion-t">Open promotion cases by state</title>' in html
+    assert '<title id="chart-per-year-t">Promotions and adjustments per year</title>' in html
+    assert re.search(r'<desc id="chart-days-promotion-d">Nomination: [0-9.]+ days', html)
     assert "<script" not in html and " style=" not in html and "cdn" not in html.lower()
     assert 'href="/dashboard"' in html  # linked from the header
 
@@ -99,7 +108,8 @@ def test_follow_up_reviews_due_this_month(web, org, travel):
     web.login("case_officer")
     html = web.get("/dashboard").get_data(as_text=True)
     rows = table(html, "table-follow-ups")
-    assert rows == [[due.isoformat(), "跟踪回访到期 Follow-up review (return visit) due", case.reference, rows[0][3]]]
+    assert rows == [[f"{due:%b} {due.day}, {due.year}", "Follow-up review (return visit) due", case.reference, rows[0][3]]]
+    assert due_dates(html, "table-follow-ups") == [due]
     assert number(html, "total-follow-ups") == 1
     # The month before, it is not listed; the month after, it is overdue instead.
     travel.to(due.replace(day=1) - timedelta(days=1))
@@ -111,14 +121,35 @@ def test_follow_up_reviews_due_this_month(web, org, travel):
     assert any(case.reference in row[2] for row in table(html, "table-overdue"))
 
 
+def test_dashboard_in_chinese(web, org, travel):
+    """Headings, table labels, chart titles and descriptions, dates and item titles in Chinese."""
+    build_history(org, travel)
+    travel.days(120)
+    web.speak("zh").login("case_officer")
+    html = web.get("/dashboard").get_data(as_text=True)
+    assert table(html, "table-open-promotion") == [["推荐提名", "2"], ["试用期", "1"]]
+    assert table(html, "table-open-adjustment") == [["跟踪回访", "1"]]
+    assert '<title id="chart-open-promotion-t">在办晋升案件（按环节）</title>' in html
+    assert '<title id="chart-days-adjustment-t">调整：各环节平均办理天数</title>' in html
+    assert '<title id="chart-overdue-t">逾期事项（按类别）</title>' in html
+    assert re.search(r'<desc id="chart-days-promotion-d">推荐提名: [0-9.]+ 天', html)
+    assert re.search(r'<desc id="chart-per-year-d">2026: 晋升（已任职） 1, 调整（已落实） 1; 2027:', html)
+    today = travel.today
+    assert f"所辖单位截至{today.year}年{today.month}月{today.day}日的情况。" in html
+    overdue = table(html, "table-overdue")
+    assert overdue and all(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", row[0]) for row in overdue)
+    assert any(row[1] == "步骤办理时限（逾期未推进即为滞留）" for row in overdue)
+    assert "Open cases" not in html and "Overdue items" not in html
+
+
 def test_dashboard_is_per_unit(web, org, travel):
     org.case_in("inspection")
     in_b = org.open_case(post=org.post_b, cadre=org.cadre(unit=org.unit_b, name="王五"))
     web.login("officer_b")
     html = web.get("/dashboard").get_data(as_text=True)
-    assert table(html, "table-open-promotion") == [["推荐提名 Nomination", "1"]]
+    assert table(html, "table-open-promotion") == [["Nomination", "1"]]
     assert number(html, "total-open") == 1
-    assert "考察 Inspection" not in "".join(c for row in table(html, "table-open-promotion") for c in row)
+    assert "Inspection" not in "".join(c for row in table(html, "table-open-promotion") for c in row)
     board = stats.build(db.session, unit_scope(db.session, org.officer_b), clock.today_local())
     assert [(c.state, c.count) for c in board.open_cases] == [("nomination", 1)]
     assert in_b.unit_id == org.unit_b.id
@@ -139,7 +170,8 @@ def test_dashboard_without_data_and_without_sign_in(web, org):
     assert web.get("/dashboard").status_code in (302, 401)
     web.login("auditor")
     html = web.get("/dashboard").get_data(as_text=True)
-    assert number(html, "total-open") == 0 and "没有在办案件 No open cases" in html
+    assert number(html, "total-open") == 0 and "No open cases" in html
+    assert re.search(r'<svg[^>]*id="chart-overdue".*?<text x="8" y="24">No data</text></svg>', html, re.S)
     assert table(html, "table-per-year") == [[str(clock.today_local().year), "0", "0"]]
 
 

@@ -35,12 +35,13 @@ def page(web, url):
 
 
 def badge(html):
-    """The unread count in the page header (0 when no badge is shown)."""
-    label = re.search(r'aria-label="通知 Notifications: (\d+) unread"', html)
+    """The unread count in the page header (0 when no badge is shown), in English or Chinese."""
+    label = re.search(r'aria-label="(?:Notifications: (\d+) unread|通知：(\d+) 条未读)"', html)
     shown = re.search(r'<span class="badge">(\d+)</span>', html)
     assert label, "no notification link in the header"
-    assert (int(shown.group(1)) if shown else 0) == int(label.group(1))
-    return int(label.group(1))
+    count = int(label.group(1) or label.group(2))
+    assert (int(shown.group(1)) if shown else 0) == count
+    return count
 
 
 def body_rows(html):
@@ -92,10 +93,10 @@ def test_the_list_shows_each_reminder_with_a_link_to_its_case(org, travel, web):
     listed = body_rows(html)
     assert len(listed) == 2
     stale = next((text, links) for text, links in listed if case.reference in text)
-    assert f"/cases/{case.id}" in stale[1] and "expected to move by 2026-04-01" in stale[0]
+    assert f"/cases/{case.id}" in stale[1] and "expected to move by Apr 1, 2026" in stale[0]
     influence = next((text, links) for text, links in listed if "李四" in text)
-    assert f"/cadres/{cadre.id}" in influence[1] and "2026-04-20" in influence[0]
-    assert all("未配置 not configured" in text for text, _ in listed), "no SMTP: the e-mail column says so"
+    assert f"/cadres/{cadre.id}" in influence[1] and "Apr 20, 2026" in influence[0]
+    assert all("not configured" in text for text, _ in listed), "no SMTP: the e-mail column says so"
     assert page(web, f"/cases/{case.id}")  # the link leads to the case
 
 
@@ -110,19 +111,36 @@ def test_mark_one_as_read(org, travel, web):
     html = page(web, "/notifications")
     assert badge(html) == 1
     texts = [text for text, _ in body_rows(html)]
-    assert "已读 read" in next(t for t in texts if case.reference in t)
-    assert "标为已读 Mark read" in next(t for t in texts if "李四" in t)
+    read = next(t for t in texts if case.reference in t)
+    assert re.search(r"\bread\b", read) and "Mark read" not in read
+    assert "Mark read" in next(t for t in texts if "李四" in t)
     assert "李四" in texts[0], "unread ones first"
+
+
+def test_the_notification_centre_in_chinese(org, travel, web):
+    """The page and the header in Chinese; a reminder's text is as the reminder pass wrote it (the
+    tests' DEFAULT_LANGUAGE is English)."""
+    case, _ = two_reminders(org, travel, email=True)
+    web.speak("zh").login("case_officer")
+    html = page(web, "/notifications")
+    assert badge(html) == 2 and "全部标为已读" in html and "Mark all as read" not in html
+    listed = body_rows(html)
+    assert len(listed) == 2 and all("未配置邮件服务" in text and "标为已读" in text for text, _ in listed), listed
+    assert "2026年4月1日" in next(text for text, _ in listed if case.reference in text), "the due date in Chinese"
+    assert "expected to move by Apr 1, 2026" in html, "stored as written"
+    mark_read(web)
+    assert "没有通知。" not in page(web, "/notifications")
+    assert "没有通知。" in page(web, "/notifications?unread=1")
 
 
 def test_mark_all_as_read(org, travel, web):
     two_reminders(org, travel)
     web.login("case_officer")
-    assert "全部标为已读 Mark all as read" in page(web, "/notifications")
+    assert "Mark all as read" in page(web, "/notifications")
     assert mark_read(web).status_code == 302
     assert all(r.read_at is not None for r in rows())
     html = page(web, "/notifications")
-    assert badge(html) == 0 and "全部标为已读 Mark all as read" not in html
+    assert badge(html) == 0 and "Mark all as read" not in html
 
 
 def test_nobody_can_mark_another_users_reminders(org, travel, web):
@@ -186,7 +204,7 @@ def test_notifications_are_paged(org, travel, web, app):
     web.login("case_officer")
     first, second = page(web, "/notifications"), page(web, "/notifications?page=2")
     assert len(body_rows(first)) == app.config["PAGE_SIZE"] and len(body_rows(second)) == 5
-    assert f"共 {total} 条" in first and badge(first) == total
+    assert f"{total} in all" in first and badge(first) == total
     assert len(body_rows(page(web, "/notifications?page=abc"))) == app.config["PAGE_SIZE"]
 
 
@@ -204,7 +222,7 @@ def test_each_user_turns_reminder_emails_off_and_on(org, travel, web, smtp):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(User, officer.id).email_reminders is False
-    assert "已保存" in page(web, "/account")
+    assert "Saved." in page(web, "/account")
     assert not re.search(r'name="email_reminders"\s+checked', page(web, "/account"))
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "user.updated").order_by(AuditEvent.id)).all()[-1]
     assert "turned reminder e-mails off" in event.summary
@@ -219,6 +237,14 @@ def test_each_user_turns_reminder_emails_off_and_on(org, travel, web, smtp):
     org.open_case(cadre=org.cadre(name="赵六"))
     run_once(db.session, now=at(date(2026, 4, 1)), mailer=smtp.mailer)
     assert [rcpt for rcpt, _ in smtp.inbox.messages] == ["case_officer@test.example"]
+
+
+def test_the_account_page_in_chinese(org, travel, web):
+    web.speak("zh").login("case_officer")
+    html = page(web, "/account")
+    assert "我的账户" in html and "同时通过邮件向我发送提醒" in html and "干部工作人员" in html
+    web.post("/account", data={"email_reminders": "on"})
+    assert "已保存。" in page(web, "/account")
 
 
 def test_the_account_form_needs_its_token(org, travel, web):
@@ -251,12 +277,24 @@ def test_deadlines_lists_what_is_due_in_30_days_overdue_first_each_linking_to_it
     assert names == ["甲逾期", "丁今日", "乙将到期", "戊第三十天", "丙已过"]  # overdue actions, coming, passed
     by_name = dict(zip(names, listed, strict=True))
     assert f"/cases/{overdue.id}" in by_name["甲逾期"][1] and overdue.reference in by_name["甲逾期"][0]
-    assert "逾期 overdue 9 天 days" in by_name["甲逾期"][0]
+    assert re.search(r"Apr 1, 2026\s+· overdue 9 days", by_name["甲逾期"][0])
     assert f"/cases/{soon.id}" in by_name["乙将到期"][1]
-    assert "已过 passed" in by_name["丙已过"][0] and "overdue" not in by_name["丙已过"][0]
+    assert "passed" in by_name["丙已过"][0] and "overdue" not in by_name["丙已过"][0]
     for name, row in (("丙已过", passed), ("丁今日", today), ("戊第三十天", last_day)):
         assert f"/cadres/{row.cadre_id}" in by_name[name][1], name
     assert f"/cadres/{too_far.cadre_id}" not in page(web, "/deadlines"), "today + 31 is not shown"
+
+
+def test_deadlines_in_chinese(org, travel, web):
+    """Titles, texts and dates of the items are made in the reader's language."""
+    overdue, *_ = deadlines_scenario(org, travel)
+    web.speak("zh").login("case_officer")
+    listed = body_rows(page(web, "/deadlines"))
+    first, passed = listed[0][0], listed[-1][0]
+    assert "甲逾期" in first and re.search(r"2026年4月1日\s+· 逾期 9 天", first)
+    assert "步骤办理时限" in first and "甲逾期：“推荐提名”环节应于2026年4月1日前推进到下一步" in first
+    assert "丙已过" in passed and "已过期" in passed and "诫勉跟踪期满" in passed
+    assert "Step time limit" not in page(web, "/deadlines")
 
 
 def test_deadlines_of_other_units_are_not_shown(org, travel, web):
@@ -306,8 +344,17 @@ def test_scheduler_health_before_the_first_run(org, travel, web):
     web.login("administrator")
     html = page(web, "/deadlines")
     health = html[html.index("Scheduler health"):]
-    assert "从未运行 never" in health and "reminders" in health
+    assert "never" in health and "reminders" in health
+    assert "Create due reminders and e-mail them, every 5 min" in health
     assert db.session.scalars(select(Reminder)).all() == []
+
+
+def test_scheduler_health_in_chinese(org, travel, web):
+    web.speak("zh").login("administrator")
+    html = page(web, "/deadlines")
+    health = html[html.index("调度程序运行状态"):]
+    assert "从未运行" in health and "生成到期提醒并发送邮件，每 5 分钟运行一次" in health
+    assert "今后30天内没有到期事项。" in html
 
 
 def test_a_user_sets_their_own_email_address_and_it_is_audited(web, org):

@@ -99,6 +99,11 @@ def at(day, hour=9, minute=0):
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=LOCAL_TZ)
 
 
+def shown(day):
+    """A date as an English page or reminder shows it (Apr 1, 2026)."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def address(user):
     return f"{user.username}@test.example"
 
@@ -179,7 +184,7 @@ def test_publicity_ending_is_reminded_the_day_before_to_the_case_opener(org, tra
     assert keys("publicity_ending") == [("publicity_ending", f"case:{case.id}", end, "case_officer")]
     reminder = rows("publicity_ending")[0]
     assert reminder.case_id == case.id and reminder.unit_id == org.unit_a.id and not reminder.escalation
-    assert case.reference in reminder.message and end.isoformat() in reminder.message
+    assert case.reference in reminder.message and f"publicity ends {shown(end)}" in reminder.message
     assert (result.emailed, result.failed) == (0, 0)
 
 
@@ -242,7 +247,7 @@ def test_stale_step_is_reminded_when_a_step_does_not_move_within_the_rule(org, t
     assert rows("stale_step") == []
     run_once(db.session, now=at(limit))
     assert keys("stale_step") == [("stale_step", f"case:{case.id}", limit, "case_officer")]
-    assert f"expected to move by {limit}" in rows("stale_step")[0].message
+    assert f"expected to move by {shown(limit)}" in rows("stale_step")[0].message
 
 
 def test_stale_step_follows_the_rule_set_and_moving_on_restarts_the_clock(org, travel):
@@ -342,7 +347,9 @@ def test_case_items_go_to_the_opener_and_otherwise_to_the_officers_of_the_unit(o
 
 # --- delivery: e-mail through SMTP, and each user's choice ------------------------------------
 
-def test_email_goes_through_the_configured_smtp_server(org, travel, smtp):
+def test_email_goes_through_the_configured_smtp_server(app, org, travel, smtp, monkeypatch):
+    """Outside any request the pass writes in DEFAULT_LANGUAGE: Chinese here, as deployed."""
+    monkeypatch.setitem(app.config, "DEFAULT_LANGUAGE", "zh")
     officer = org.users["case_officer"]
     give_email(officer)
     case = org.open_case()
@@ -350,9 +357,11 @@ def test_email_goes_through_the_configured_smtp_server(org, travel, smtp):
     assert (result.emailed, result.failed) == (1, 0)
     [message] = smtp.inbox.to(address(officer))
     assert message["From"] == "cadreflow@test.example" and message["To"] == address(officer)
-    assert message["Subject"].startswith("[Cadreflow] ") and "步骤办理时限" in message["Subject"]
+    assert message["Subject"].startswith("[Cadreflow] 步骤办理时限") and "Step time limit" not in message["Subject"]
     body = message.get_content()
-    assert case.reference in body and "2026-04-01" in body
+    assert f"案件：{case.reference}" in body and "“推荐提名”环节应于2026年4月1日前推进到下一步" in body
+    assert "可在“我的账户”中关闭提醒邮件" in body
+    assert rows("stale_step")[0].message.startswith(f"步骤办理时限（逾期未推进即为滞留） — {case.reference}：")
     reminder = rows("stale_step")[0]
     assert reminder.email_status == "sent" and reminder.email_attempts == 1 and reminder.email_error == ""
     assert reminder.email_sent_at == at(date(2026, 4, 1))
@@ -694,9 +703,10 @@ def test_an_overdue_item_not_acted_on_is_escalated_to_the_units_supervisor(org, 
     [escalated] = rows("stale_step.escalated")
     assert (escalated.recipient_id, escalated.subject, escalated.due_on, escalated.escalation) == (
         chief.id, f"case:{case.id}", date(2026, 4, 1), True)
-    assert escalated.message.startswith("升级提醒 Escalation: ") and case.reference in escalated.message
+    assert escalated.message.startswith("Escalation: Step time limit") and case.reference in escalated.message
     [message] = smtp.inbox.to(address(chief))
-    assert "Escalation" in message["Subject"]
+    assert message["Subject"].startswith("[Cadreflow] Escalation: ")
+    assert f"Case: {case.reference}" in message.get_content()
     for day in (5, 6, 20):
         run_once(db.session, now=at(date(2026, 4, day)), mailer=smtp.mailer)
     assert count_rows() == 2

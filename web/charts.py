@@ -3,8 +3,13 @@
 Each chart is an ``<svg role="img">`` named by its ``<title>`` and summarised in ``<desc>``;
 every bar carries its own ``<title>`` with the number. Colours are classes styled in
 static/charts.css. Pages put a plain table with the same numbers after each chart.
+
+Text in a chart (titles, labels, "No data") is in the reader's language: the page passes its
+titles and labels translated, and labels may be lazy strings (made text here, then escaped).
 """
 from markupsafe import Markup, escape
+
+from workflow.i18n import _
 
 FONT_PX = 12
 
@@ -39,18 +44,19 @@ def _open(chart_id, title, desc, width, height):
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" role="img" aria-labelledby="{escape(chart_id)}-t {escape(chart_id)}-d">',
-        f'<title id="{escape(chart_id)}-t">{escape(title)}</title>',
-        f'<desc id="{escape(chart_id)}-d">{escape(desc)}</desc>',
+        f'<title id="{escape(chart_id)}-t">{escape(str(title))}</title>',
+        f'<desc id="{escape(chart_id)}-d">{escape(str(desc))}</desc>',
     ]
 
 
 def hbar(chart_id, title, rows, unit="", width=560):
-    """Horizontal bars, one per (label, value): long bilingual labels stay readable."""
-    rows = list(rows)
-    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in rows) or "无数据 No data"
+    """Horizontal bars, one per (label, value): long labels stay readable."""
+    rows = [(str(label), value) for label, value in rows]
+    unit = str(unit)
+    desc = "; ".join(f"{label}: {_number(value)}{unit}" for label, value in rows) or _("No data")
     if not rows:
         out = _open(chart_id, title, desc, width, 40)
-        out.append('<text x="8" y="24">无数据 No data</text></svg>')
+        out.append(f'<text x="8" y="24">{escape(_("No data"))}</text></svg>')
         return Markup("".join(out))
     label_w = min(260, max(_text_width(label) for label, _ in rows) + 12)
     bar_h, gap, top, bottom = 20, 8, 8, 24
@@ -79,9 +85,10 @@ def hbar(chart_id, title, rows, unit="", width=560):
 def vbars(chart_id, title, categories, series, width=560, height=260):
     """Grouped vertical bars: ``categories`` along the bottom (years), ``series`` is
     [(name, [value per category])]; the key is drawn by the page (a list), not in the SVG."""
-    categories = list(categories)
+    categories = [str(cat) for cat in categories]
+    series = [(str(name), list(values)) for name, values in series]
     desc = "; ".join(f"{cat}: " + ", ".join(f"{name} {_number(values[i])}" for name, values in series)
-                     for i, cat in enumerate(categories)) or "无数据 No data"
+                     for i, cat in enumerate(categories)) or _("No data")
     out = _open(chart_id, title, desc, width, height)
     left, right, top, bottom = 40, 10, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom

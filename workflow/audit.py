@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from models import AuditEvent, AuditHead
 
+from .terms import choices, label
+
 GENESIS = "0" * 64
 
 
@@ -42,7 +44,9 @@ def event_hash(prev_hash: str, event: AuditEvent) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-EVENT_KINDS = {  # every kind of audit event the application writes: kind -> (English, Chinese)
+# Every kind of audit event the application writes: kind -> (English, Chinese). Data, like the terms
+# of workflow/terms.py: the kind is what is stored; its name is shown in the reader's language.
+EVENT_KINDS = {
     "case.opened": ("Case opened", "发起案件"),
     "case.transition": ("Step taken", "办理步骤"),
     "case.assigned": ("Officer assigned", "指定经办人"),
@@ -72,6 +76,16 @@ EVENT_KINDS = {  # every kind of audit event the application writes: kind -> (En
     "backup.created": ("Backup made", "数据备份"),
     "backup.restored": ("Backup restored", "数据恢复"),
 }
+
+
+def event_label(kind) -> str:
+    """The name of an event kind in the reader's language (an unknown kind: the kind itself)."""
+    return label(EVENT_KINDS, kind)
+
+
+def event_choices():
+    """(kind, name) for a select: names follow the reader's language when shown."""
+    return choices(EVENT_KINDS)
 
 
 def append(session, *, kind, actor, summary, at, case=None, cadre_id=None, unit_id=None, before=None, after=None):

@@ -16,13 +16,15 @@ from models import Case, StepRecord
 from .calendar import WorkingDays
 from .clock import LOCAL_TZ
 from .deadlines import due_items
+from .i18n import _l
 from .registry import WORKFLOWS
 from .rules import active_rule_set, rules_of
 
-TRACKS = {"promotion": ("Promotion", "晋升"), "adjustment": ("Adjustment", "调整")}
-# What counts as "a promotion" / "an adjustment" in a year: the step that carries it out.
-YEARLY = {"promotion": ("appoint", "Promotions (appointed)", "晋升任职"),
-          "adjustment": ("carry_out", "Adjustments (carried out)", "调整到位")}
+TRACKS = {"promotion": ("Promotion", "晋升"), "adjustment": ("Adjustment", "调整")}  # (English, Chinese)
+# What counts as "a promotion" / "an adjustment" in a year: the step that carries it out, and the
+# name of the count (shown in the reader's language).
+YEARLY = {"promotion": ("appoint", _l("Promotions (appointed)")),
+          "adjustment": ("carry_out", _l("Adjustments (carried out)"))}
 FOLLOW_UP_KINDS = ("helper_due", "return_visit_due")
 MAX_YEARS = 10
 
@@ -158,7 +160,7 @@ def _local_new_year(year):
 def per_year(session, scope, today):
     """Promotions carried out (appointed) and adjustments carried out, per calendar year in
     China's time zone, from the first year with any up to this year (at most ten years)."""
-    triggers = {trigger: track for track, (trigger, _en, _zh) in YEARLY.items()}
+    triggers = {trigger: track for track, (trigger, _name) in YEARLY.items()}
     scoped = (select(StepRecord.recorded_at, StepRecord.trigger).join(Case, Case.id == StepRecord.case_id)
               .where(Case.unit_id.in_(scope), StepRecord.trigger.in_(triggers)))
     first = session.scalar(select(func.min(scoped.subquery().c.recorded_at)))

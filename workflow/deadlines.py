@@ -7,6 +7,9 @@ Each query is bounded by an indexed date or state, so its cost follows what is d
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel.dates import format_date
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from sqlalchemy import Integer, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -14,19 +17,23 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from models import Cadre, Case, Objection, Sanction, StepRecord
 
 from .clock import add_months
+from .i18n import _l, language, pick
 from .terms import MEASURES, label
 
+# Each item's title carries both names (shown in the reader's language, like the terms of
+# workflow/terms.py); its text is lazy (``_l``): made in the language of the page that shows it, or
+# of the reminder pass that stores it (workflow/reminders.py), never while the items are gathered.
 KINDS = {  # kind: (English, Chinese, an action is expected by the date → escalates when overdue)
     "publicity_ending": ("Publicity ends", "任前公示即将期满", False),
     "publicity_objection_open": ("Publicity ended with an objection open", "公示期满仍有反映未答复", True),
     "probation_ending": ("Probation ends: assessment due", "试用期满，应进行考核", True),
     "inspection_start": ("Inspection may begin (notice period over)", "考察预告期满，可开始考察", False),
-    "stale_step": ("Step time limit (stale when passed)", "步骤办理时限", True),
+    "stale_step": ("Step time limit (stale when passed)", "步骤办理时限（逾期未推进即为滞留）", True),
     "influence_period_ending": ("Influence period ends: expiry evaluation due", "影响期满，应进行期满评估", True),
     "admonishment_ending": ("Admonishment tracking period ends", "诫勉跟踪期满", False),
     "training_deadline": ("Training deadline (1 year after appointment)", "任职培训期限（任职后一年内）", False),
     "reassignment_due": ("Adjustment to be carried out (1 month after the decision)", "调整决定应在一个月内落实", True),
-    "helper_due": ("Helper to be named (1 month after the adjustment)", "应在一个月内明确帮带责任人", True),
+    "helper_due": ("Helper to be named (1 month after the adjustment)", "应在调整后一个月内明确帮带责任人", True),
     "return_visit_due": ("Follow-up review (return visit) due", "跟踪回访到期", True),
     "appeal_window_closing": ("Appeal window closes", "申诉期限届满", False),
     "appeal_decision_due": ("Appeal to be decided", "申诉应作出决定", True),
@@ -42,14 +49,14 @@ class DueItem:
     unit_id: int
     case_id: int | None
     cadre_id: int | None
-    text: str
+    text: str  # lazy: in the language of whoever reads it
     reference: str
     owner_id: int | None = None  # the person responsible (the assigned officer, else the case's opener), if any
 
     @property
     def title(self):
-        en, zh, _ = KINDS[self.kind]
-        return f"{zh} {en}"
+        en, zh, _expects = KINDS[self.kind]
+        return pick(en, zh)
 
     @property
     def expects_action(self):
@@ -66,6 +73,27 @@ def due_items(session, today: date, rules, calendar, horizon_days=0, units=None)
                      _reassignment, _follow_up, _appeals):
         items.extend(producer(session, today, lead, lookback, until, calendar, units))
     return sorted(items, key=lambda i: (i.due_on, i.kind, i.subject))
+
+
+class _Text(LazyString):
+    """An item's text, made when shown. Escaped in a page like any str (LazyString's own __html__
+    would put the cadre's name into the page as markup)."""
+
+    def __html__(self):
+        return escape(str(self))
+
+
+def _text(lazy):
+    return _Text(str, lazy)
+
+
+def _format_day(day):
+    return format_date(day, "medium", locale="zh" if language() == "zh" else "en")
+
+
+def _day(day):
+    """A date in the reader's language when the text is shown: 2026年4月10日 / Apr 10, 2026."""
+    return LazyString(_format_day, day)
 
 
 def _scoped(query, column, units):
@@ -89,13 +117,14 @@ def _case_rows(*extra):
 
 def _case_item(kind, case, due, lead, text):
     return DueItem(kind, f"case:{case.id}", due, due - timedelta(days=lead.get(kind, 0)), case.unit_id, case.id, case.cadre_id,
-                   text, case.reference, case.officer_id or case.opened_by_id)
+                   _text(text), case.reference, case.officer_id or case.opened_by_id)
 
 
 def _publicity(session, today, lead, lookback, until, calendar, units):
     q = _case_rows().where(
         Case.state == "publicity", Case.publicity_end <= _window(lead["publicity_ending"], until), Case.publicity_end >= lookback)
-    return [_case_item("publicity_ending", c, c.publicity_end, lead, f"{c.cadre_name}: publicity ends {c.publicity_end}")
+    return [_case_item("publicity_ending", c, c.publicity_end, lead,
+                       _l("%(name)s: publicity ends %(date)s", name=c.cadre_name, date=_day(c.publicity_end)))
             for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
@@ -103,7 +132,8 @@ def _objections_open(session, today, lead, lookback, until, calendar, units):
     unanswered = select(Objection.id).where(Objection.case_id == Case.id, Objection.answered.is_(False)).exists()
     q = _case_rows().where(Case.state.in_(("publicity", "publicity_suspended")), Case.publicity_end < until, unanswered)
     return [_case_item("publicity_objection_open", c, c.publicity_end + timedelta(days=1), lead,
-                       f"{c.cadre_name}: publicity ended {c.publicity_end} with an objection not answered")
+                       _l("%(name)s: publicity ended %(date)s with an objection not answered", name=c.cadre_name,
+                          date=_day(c.publicity_end)))
             for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
@@ -113,7 +143,8 @@ def _probation(session, today, lead, lookback, until, calendar, units):
     q = _case_rows().where(
         Case.due_kind == "probation_end", Case.due_on <= _window(lead["probation_ending"], until),
         Case.state == "probation", Case.probation_end <= _window(lead["probation_ending"], until))
-    return [_case_item("probation_ending", c, c.probation_end, lead, f"{c.cadre_name}: probation ends {c.probation_end}")
+    return [_case_item("probation_ending", c, c.probation_end, lead,
+                       _l("%(name)s: probation ends %(date)s", name=c.cadre_name, date=_day(c.probation_end)))
             for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
@@ -136,7 +167,8 @@ def _inspection_start(session, today, lead, lookback, until, calendar, units):
             continue
         begins = calendar.add(date.fromisoformat(notice_on), lead_days[case.rule_set_id], count_start=False).day
         if lookback <= begins <= _window(lead["inspection_start"], until):
-            out.append(_case_item("inspection_start", case, begins, lead, f"{case.cadre_name}: inspection may begin {begins}"))
+            out.append(_case_item("inspection_start", case, begins, lead,
+                                  _l("%(name)s: inspection may begin %(date)s", name=case.cadre_name, date=_day(begins))))
     return out
 
 
@@ -149,7 +181,9 @@ def _state(case):
 def _stale(session, today, lead, lookback, until, calendar, units):
     q = _case_rows().where(
         Case.due_kind == "step_limit", Case.closed_at.is_(None), Case.due_on <= _window(lead["stale_step"], until))
-    return [_case_item("stale_step", c, c.due_on, lead, f"{c.cadre_name}: step '{_state(c)}' expected to move by {c.due_on}")
+    return [_case_item("stale_step", c, c.due_on, lead,
+                       _l("%(name)s: step '%(step)s' expected to move by %(date)s", name=c.cadre_name,
+                          step=LazyString(_state, c), date=_day(c.due_on)))
             for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
@@ -179,7 +213,8 @@ def _sanctions(session, today, lead, lookback, until, calendar, units):
         if due - timedelta(days=lead[kind]) > until:
             continue
         out.append(DueItem(kind, f"sanction:{sanction.id}", due, due - timedelta(days=lead[kind]), cadre.unit_id, None, cadre.id,
-                           f"{label(MEASURES, sanction.measure)} ends {due}", cadre.name))
+                           _text(_l("%(measure)s ends %(date)s", measure=LazyString(label, MEASURES, sanction.measure),
+                                    date=_day(due))), cadre.name))
     return out
 
 
@@ -197,7 +232,8 @@ def _training(session, today, lead, lookback, until, calendar, units):
     for case in session.execute(_scoped(q, Case.unit_id, units)):
         due = add_months(case.post_since, months[case.rule_set_id])
         if lookback <= due and due - timedelta(days=lead["training_deadline"]) <= until:
-            out.append(_case_item("training_deadline", case, due, lead, f"{case.cadre_name}: training due by {due}"))
+            out.append(_case_item("training_deadline", case, due, lead,
+                                  _l("%(name)s: training due by %(date)s", name=case.cadre_name, date=_day(due))))
     return out
 
 
@@ -235,7 +271,9 @@ def _training_months(session):
 def _reassignment(session, today, lead, lookback, until, calendar, units):
     q = _case_rows().where(
         Case.state == "reassignment", Case.due_kind == "reassignment_due", Case.due_on <= _window(lead.get("reassignment_due", 7), until))
-    return [_case_item("reassignment_due", c, c.due_on, lead, f"{c.cadre_name}: the adjustment decision is to be carried out by {c.due_on}")
+    return [_case_item("reassignment_due", c, c.due_on, lead,
+                       _l("%(name)s: the adjustment decision is to be carried out by %(date)s", name=c.cadre_name,
+                          date=_day(c.due_on)))
             for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
@@ -251,7 +289,8 @@ def _follow_up(session, today, lead, lookback, until, calendar, units):
     out = []
     for case in session.execute(_scoped(q, Case.unit_id, units)):
         due, kind = case.due_on, case.due_kind
-        text = f"{case.cadre_name}: " + (f"name the helper by {due}" if kind == "helper_due" else f"return visit due by {due}")
+        text = (_l("%(name)s: name the helper by %(date)s", name=case.cadre_name, date=_day(due)) if kind == "helper_due"
+                else _l("%(name)s: return visit due by %(date)s", name=case.cadre_name, date=_day(due)))
         if due <= _window(lead.get(kind, 14), until):
             out.append(_case_item(kind, case, due, lead, text))
     return out
@@ -283,11 +322,13 @@ def _appeals(session, today, lead, lookback, until, calendar, units):
         if len(filed) > len(decided):
             due = date.fromisoformat(filed[-1].data["filed_on"]) + timedelta(days=rules.get("appeal_decision_days", 30))
             if due <= _window(lead.get("appeal_decision_due", 5), until):
-                out.append(_case_item("appeal_decision_due", case, due, lead, f"{case.cadre.name}: decide the appeal by {due}"))
+                out.append(_case_item("appeal_decision_due", case, due, lead,
+                                      _l("%(name)s: decide the appeal by %(date)s", name=case.cadre.name, date=_day(due))))
             continue
         meeting = case.last_record("record_decision")
         if meeting and not filed:
             closes = date.fromisoformat(meeting.data["meeting_on"]) + timedelta(days=rules.get("appeal_window_days", 15))
             if lookback <= closes <= _window(lead.get("appeal_window_closing", 3), until):
-                out.append(_case_item("appeal_window_closing", case, closes, lead, f"{case.cadre.name}: the appeal window closes {closes}"))
+                out.append(_case_item("appeal_window_closing", case, closes, lead,
+                                      _l("%(name)s: the appeal window closes %(date)s", name=case.cadre.name, date=_day(closes))))
     return out

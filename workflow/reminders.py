@@ -5,10 +5,17 @@ and is inserted with ON CONFLICT DO NOTHING, so a second pass, a second schedule
 after a crash finds the row and sends nothing. E-mail is claimed (pending → sending) in its own
 commit before the SMTP call, so a crash after sending can never send it again; a failure that
 certainly did not send (an SMTP error) is retried on later passes, up to three attempts.
+
+Language: a pass run by the scheduler or a command (outside any request) writes its reminders and
+e-mails in DEFAULT_LANGUAGE; they are stored as written. A pass inside a request (not the usual
+case) writes in that request's language.
 """
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import has_request_context
+from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -18,6 +25,7 @@ from . import clock
 from .access import unit_scope
 from .calendar import WorkingDays
 from .deadlines import due_items
+from .i18n import _, language
 from .rules import active_rule_set, rules_of
 
 MAX_EMAIL_ATTEMPTS = 3
@@ -34,7 +42,23 @@ class PassResult:
         return f"sent: {self.sent}, skipped (already sent): {self.skipped}, failed: {self.failed}, e-mailed: {self.emailed}"
 
 
+@contextmanager
+def speaking():
+    """Messages made in here come out in language(): the request's, else DEFAULT_LANGUAGE. Outside a
+    request Flask-Babel would otherwise ask the request for its locale."""
+    if has_request_context():
+        yield
+        return
+    with force_locale(language()):
+        yield
+
+
 def run_once(session, now: datetime | None = None, mailer=None) -> PassResult:
+    with speaking():
+        return _run_once(session, now, mailer)
+
+
+def _run_once(session, now, mailer) -> PassResult:
     now = now or clock.now()
     today = clock.local_date(now)
     rules = rules_of(active_rule_set(session))
@@ -82,11 +106,13 @@ def _existing_keys(session, items, chunk=1000):
 
 def _insert(session, item, user, escalation, now) -> bool:
     kind = _kind(item, escalation)
-    prefix = "升级提醒 Escalation: " if escalation else ""
+    if escalation:
+        message = _("Escalation: %(title)s — %(reference)s: %(text)s", title=item.title, reference=item.reference, text=item.text)
+    else:
+        message = _("%(title)s — %(reference)s: %(text)s", title=item.title, reference=item.reference, text=item.text)
     values = dict(
         kind=kind, subject=item.subject, due_on=item.due_on, recipient_id=user.id, case_id=item.case_id,
-        cadre_id=item.cadre_id, unit_id=item.unit_id, escalation=escalation, created_at=now,
-        message=f"{prefix}{item.title} — {item.reference}: {item.text}",
+        cadre_id=item.cadre_id, unit_id=item.unit_id, escalation=escalation, created_at=now, message=str(message),
         email_status=("pending" if user.email else "no_address") if user.email_reminders else "off",
     )
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
@@ -130,10 +156,9 @@ def _email(session, mailer, now, result):
 
 
 def _body(reminder):
-    return (f"{reminder.message}\n\n"
-            f"{'Case / 案件: ' + reminder.case.reference if reminder.case else ''}\n"
-            "Open Cadreflow to act on it; you can turn these e-mails off under your account.\n"
-            "请登录系统办理；可在“我的账户”中关闭邮件提醒。\n")
+    case = _("Case: %(reference)s", reference=reminder.case.reference) if reminder.case else ""
+    return (f"{reminder.message}\n\n{case}\n"
+            + _("Open Cadreflow to act on it; you can turn these e-mails off under your account.") + "\n")
 
 
 class _Recipients:

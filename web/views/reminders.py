@@ -12,6 +12,7 @@ from workflow import accounts, clock
 from workflow.calendar import WorkingDays
 from workflow.deadlines import due_items
 from workflow.errors import Refused
+from workflow.i18n import _, _l
 from workflow.rules import active_rule_set, rules_of
 from workflow.scheduler import JOBS
 
@@ -19,6 +20,9 @@ from ..helpers import safe_next
 from .access import my_units
 
 bp = Blueprint("reminders", __name__)
+# The scheduler's jobs (workflow/scheduler.JOBS, described there in English for the logs), as the
+# deadlines page names them.
+JOB_DESCRIPTIONS = {"reminders": _l("Create due reminders and e-mail them")}
 
 
 @bp.app_context_processor
@@ -72,7 +76,8 @@ def deadlines():
     health = None
     if current_user.role == "administrator":
         health = [(spec, db.session.get(SchedulerJob, spec.id)) for spec in JOBS]
-    return render_template("reminders/deadlines.html", items=items, today=today, health=health)
+    return render_template("reminders/deadlines.html", items=items, today=today, health=health,
+                           job_descriptions=JOB_DESCRIPTIONS)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -89,6 +94,6 @@ def account():
             db.session.rollback()
             flash(exc.message, "error")
             return render_template("reminders/account.html", form=form, typed=request.form.get("email", "")), 422
-        flash("Saved. 已保存。", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("reminders.account"))
     return render_template("reminders/account.html", form=form)
