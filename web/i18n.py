@@ -60,7 +60,8 @@ def init(app):
     # {% trans %} blocks are matched with whitespace collapsed, as web/catalogue.py extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # The locale is cached per app context, and tests keep one across requests: ask afresh each time.
-    app.before_request(refresh)
+    # First of all before-request hooks: the CSRF check and the input guard may already answer.
+    app.before_request_funcs.setdefault(None, []).insert(0, refresh)
     app.teardown_request(lambda _exc: refresh())
     app.jinja_env.filters.update(date=local_date, datetime=local_datetime, number=local_number)
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES, is_date=lambda v: isinstance(v, date))
