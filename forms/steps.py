@@ -3,7 +3,6 @@
 The forms only parse what the browser sent (a date is a date, a number a number); the door
 validates required fields and guards, and its field errors are shown back on these forms.
 """
-from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -19,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from workflow.i18n import _l, pick
+from workflow.i18n import _l, lazy_pick, pick
 from workflow.terms import VOTES, choices
 
 from . import DateRange, optional_id, strict_checkbox
@@ -38,7 +37,7 @@ class ActionForm(FlaskForm):
 
 def _field(spec):
     # The form classes are made once and kept: the label follows the reader's language when shown.
-    label, optional = LazyString(pick, spec.en, spec.zh), [Optional()]
+    label, optional = lazy_pick(spec.en, spec.zh), [Optional()]
     if spec.kind == "text":
         return StringField(label, validators=optional, render_kw={"maxlength": spec.max_length})
     if spec.kind in ("textarea", "lines"):

@@ -130,3 +130,13 @@ def test_domain_labels_follow_the_language(app):
     with reading(app, "en"):
         assert workflow.state("publicity").label == "Publicity"
         assert str(terms.choices(terms.ROLES)[0][1]) == "Case officer"
+
+
+def test_a_lazy_message_with_user_data_is_escaped_in_a_page(app):
+    from flask import render_template_string
+
+    from workflow.i18n import _l
+
+    with reading(app, "en"):
+        html = render_template_string("{{ m }}", m=_l("Choose %(name)s.", name="<script>x</script>"))
+    assert html == "Choose &lt;script&gt;x&lt;/script&gt;."

@@ -9,14 +9,32 @@ Domain vocabulary (states, steps, fields, terms.py) carries both names itself; `
 chooses the one for the current language.
 """
 from flask import current_app, has_app_context, has_request_context
-from flask_babel import get_locale, gettext, lazy_gettext, ngettext
+from flask_babel import get_locale, gettext, ngettext
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
 
 _ = gettext
-_l = lazy_gettext
-__all__ = ["_", "_l", "ngettext", "language", "pick", "LANGUAGES"]
+
+
+class Lazy(LazyString):
+    """Flask-Babel's lazy string puts itself into a page unescaped (``__html__`` returns the text):
+    with a placeholder filled from user data that is a hole. Ours is escaped like any text."""
+
+    def __html__(self):
+        return str(escape(str(self)))
+
+
+def _l(string: str, **variables) -> Lazy:
+    return Lazy(gettext, string, **variables)
+
+
+def lazy_pick(en: str, zh: str) -> Lazy:
+    """A term's two names, chosen when shown (for choices and labels made at import time)."""
+    return Lazy(pick, en, zh)
+__all__ = ["_", "_l", "ngettext", "language", "pick", "lazy_pick", "LANGUAGES"]
 
 
 def language() -> str:

@@ -1,7 +1,5 @@
 """Domain vocabulary with its English and Chinese names (domain.md, "Terms")."""
-from flask_babel.speaklater import LazyString
-
-from .i18n import language, pick
+from .i18n import language, lazy_pick
 
 ROLES = {
     "case_officer": ("Case officer", "干部工作人员"),
@@ -102,7 +100,7 @@ def label(vocabulary: dict, code, lang: str | None = None) -> str:
 
 def choices(vocabulary: dict):
     """Select choices whose labels follow the reader's language when shown (safe at import time)."""
-    return [(code, LazyString(pick, en, zh)) for code, (en, zh) in vocabulary.items()]
+    return [(code, lazy_pick(en, zh)) for code, (en, zh) in vocabulary.items()]
 
 TRIGGER_SOURCES = {
     "assessment": ("Annual assessment result", "年度考核结果"),
