@@ -66,6 +66,7 @@ def test_assign_officer_through_the_pages_with_a_result_per_item(web, org, trave
     response = web.post("/bulk/assign", {"pick": picks, "officer_id": str(officer_a.id)})
     assert response.status_code == 200
     rows = results(response.get_data(as_text=True))
+    assert "<strong>1</strong> done, <strong>3</strong> refused." in response.get_data(as_text=True)
     assert [(item, done) for item, done, _ in rows] == [(open_a.reference, True), (moving.reference, False),
                                                         (closed.reference, False), (in_b.reference, False)]
     assert "officer a" in rows[0][2]
@@ -119,7 +120,7 @@ def test_send_reminder_to_each_cases_officer_once_a_day(web, org, travel):
     assert [(item, done) for item, done, _ in rows] == [(open_a.reference, True), (moving.reference, True), (closed.reference, False)]
     sent = db.session.scalars(select(Reminder).where(Reminder.kind == "manual").order_by(Reminder.id)).all()
     assert [(r.case_id, r.recipient_id) for r in sent] == [(open_a.id, officer_a.id), (moving.id, org.users["case_officer"].id)]
-    assert all("请尽快推进考察工作。" in r.message for r in sent)
+    assert all(r.message.startswith("Reminder from ") and r.message.endswith(": 请尽快推进考察工作。") for r in sent)
     assert [e.case_id for e in events("reminder.sent")] == [open_a.id, moving.id]
     # The officer finds it in the notification centre.
     web.login("officer_a")
@@ -202,3 +203,38 @@ def test_a_concurrent_change_refuses_only_that_item(web, org, travel):
     out = bulk.run(db.session, items, lambda item: bulk.assign_officer(db.session, org.users["case_officer"], item, officer_a.id))
     assert [(r.key, r.done) for r in out] == [(open_a.reference, True), (moving.reference, False)]
     assert fresh(moving).officer_id == org.users["case_officer"].id
+
+
+def test_bulk_pages_and_results_in_chinese(web, org, travel):
+    officer_a, open_a, moving, closed, _in_b = setup_cases(org, travel)
+    web.login("case_officer")
+    web.speak("zh")
+    confirm = web.post("/bulk/cases", {"pick": [str(open_a.id), str(moving.id)], "action": "remind"}).get_data(as_text=True)
+    assert "批量办理：发送提醒" in confirm and "已选择2个案件。" in confirm and "提醒内容" in confirm
+    rows = results(web.post("/bulk/remind", {"pick": [str(open_a.id), str(closed.id)], "message": "请尽快推进。"})
+                   .get_data(as_text=True))
+    assert rows[0][1] is True and rows[0][2] == f"已提醒：{org.users['case_officer'].display_name}"
+    assert rows[1][1] is False and rows[1][2].startswith(f"案件{closed.reference}已办结（")
+    # The notification is written in the sender's language.
+    sent = db.session.scalars(select(Reminder).where(Reminder.kind == "manual")).one()
+    assert sent.message == f"{org.users['case_officer'].display_name}的提醒——{open_a.reference}：请尽快推进。"
+    empty = web.post("/bulk/remind", {"pick": [str(open_a.id)], "message": " "}).get_data(as_text=True)
+    assert "批量办理结果：发送提醒" in empty and "完成<strong>0</strong>项，未办理<strong>1</strong>项。" in empty
+    assert results(empty)[0][2] == "请填写提醒内容。"
+    assign = results(web.post("/bulk/assign", {"pick": [str(open_a.id)], "officer_id": str(officer_a.id)}).get_data(as_text=True))
+    assert assign[0][2] == "承办人：officer a"
+    # Recording assessments in a table.
+    year = travel.today.year - 1
+    page = web.get("/bulk/assessments").get_data(as_text=True)
+    assert "批量录入年度考核" in page and 'aria-label="第1行：干部"' in page and ">不称职<" in page
+    cadre = org.cadre(name="丙一")
+    db.session.execute(AnnualAssessment.__table__.delete().where(AnnualAssessment.cadre_id == cadre.id,
+                                                                AnnualAssessment.year == year))
+    db.session.commit()
+    rows = results(web.post("/bulk/assessments", {
+        "rows-0-cadre": str(cadre.id), "rows-0-year": str(year), "rows-0-result": "excellent",
+        "rows-1-cadre": str(cadre.id), "rows-1-year": str(year), "rows-1-result": "superb"}).get_data(as_text=True))
+    assert rows[0] == ("第1行 · 丙一", True, f"{year}年度：优秀")
+    assert rows[1] == ("第2行 · 丙一", False, "请选择考核结果（优秀、称职、基本称职、不称职）。")
+    flash = web.post("/bulk/assessments", {"rows-0-year": str(year)}, follow_redirects=True)
+    assert "请至少填写一行。" in flash.get_data(as_text=True)

@@ -208,8 +208,9 @@ def test_assessments_csv_report_writes_nothing_then_only_valid_rows(web, org, pe
     assert batch.after["file"] == "考核结果.csv" and len(batch.after["sha256"]) == 64
     # "Incompetent" proposes an adjustment, as recording it on the cadre's page does.
     proposal = db.session.scalars(select(Submission).where(Submission.kind == "assessment_trigger")).one()
-    assert proposal.cadre_id == a2.id and proposal.content == f"Annual assessment {year}: incompetent. {year}年度考核不称职。"
-    assert "已提出调整建议" in page
+    assert proposal.cadre_id == a2.id and proposal.content == f"Annual assessment {year}: incompetent."
+    assert "Adjustments proposed (1)" in page and "They are in the intake inbox" in page
+    assert "2 row(s) written" not in page and "3 row(s) written; 7 row(s) with problems left out." in page
     assert verify(db.session).intact
     # The stored upload is gone: confirming again finds nothing.
     assert web.post(action, {"digest": digest, "only_valid": "1"}).status_code == 404
@@ -220,10 +221,43 @@ def test_all_valid_xlsx_imports_every_row(web, org, people):
     data = xlsx_bytes([["干部编号 cadre_id", "年度 year", "考核结果 result"], [a1.id, year, "Excellent"], [a2.id, float(year), "称职"]])
     web.login("case_officer")
     html = upload(web, "assessments", data, "results.xlsx").get_data(as_text=True)
-    assert report_rows(html, "table-invalid") == {} and "导入全部 2 行 Import all 2 rows" in html
+    assert report_rows(html, "table-invalid") == {} and "Import all 2 rows" in html and "All 2 rows are valid." in html
     action, digest = confirm_form(html)
-    assert web.post(action, {"digest": digest, "only_valid": "0"}).status_code == 200
+    done = web.post(action, {"digest": digest, "only_valid": "0"})
+    assert done.status_code == 200 and "2 row(s) written." in done.get_data(as_text=True)
     assert count(AnnualAssessment, AnnualAssessment.year == year) == 2
+
+
+def test_the_pages_in_chinese_and_headers_in_either_language(web, org, people):
+    """The reader's language changes what is shown, never which headers are recognised."""
+    year, (a1, _a2, a3), b = people
+    web.login("officer_b")
+    web.speak("zh")
+    index = web.get("/imports").get_data(as_text=True)
+    assert "导入年度考核结果" in index and "表头可用中文或英文" in index and "Import annual" not in index
+    assert "干部编号 cadre_id" in index  # the template's headers are data: the same in both languages
+    # English headers, read by a Chinese reader.
+    data = csv_bytes(["Cadre ID,Year,Result", f"{b.id},{year},Excellent", f"{a1.id},{year},称职", f"{b.id},1970,称职"])
+    html = upload(web, "assessments", data, "results.csv").get_data(as_text=True)
+    errors = report_rows(html, "table-invalid")
+    assert errors[3] == [f"编号为{a1.id}的干部不在您所辖单位。"]
+    assert errors[4] == [f"年度1970超出范围（1980–{year + 1}）。"]
+    assert "有问题的行（2）" in html and "仅导入这1个有效行" in html and "尚未写入任何数据。" in html
+    assert "<th>干部编号</th>" in html and "<th>考核结果</th>" in html  # the report's column headings
+    action, digest = confirm_form(html)
+    refused = web.post(action, {"digest": digest, "only_valid": "0"}).get_data(as_text=True)
+    assert "有2行存在问题，因此未写入任何数据。" in refused
+    page = web.post(action, {"digest": digest, "only_valid": "1"}).get_data(as_text=True)
+    assert "导入完成：年度考核结果" in page and "已写入1行；2行有问题，未导入。" in page
+    batch = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "import.assessments")).one()
+    assert batch.summary == "从results.csv导入1条年度考核结果；2个无效行未导入"
+    # Chinese headers, read by an English reader.
+    web.login("case_officer")
+    web.speak("en")
+    data = csv_bytes(["干部编号,年度,考核结果", f"{a3.id},{year},优秀"])
+    html = upload(web, "assessments", data, "考核.csv").get_data(as_text=True)
+    assert list(report_rows(html, "table-valid")) == [2] and "Import the row" in html and "The one row is valid." in html
+    assert "<th>Cadre ID</th>" in html and "<th>Result</th>" in html
 
 
 def test_assessments_of_other_units_and_roles(web, org, people):
@@ -237,6 +271,8 @@ def test_assessments_of_other_units_and_roles(web, org, people):
     assert list(report_rows(html, "table-valid")) == [3]
     named = csv_bytes(["姓名,年度,考核结果", f"甲一,{year},称职"])  # a name outside one's units is not found
     assert "No cadre named 甲一 in your units" in upload(web, "assessments", named, "a.csv").get_data(as_text=True)
+    web.speak("zh")
+    assert "您所辖单位中没有名为甲一的干部。" in upload(web, "assessments", named, "a.csv").get_data(as_text=True)
     web.login("inspector")
     assert web.get("/imports").status_code == 403
     assert upload(web, "assessments", data, "a.csv").status_code == 403
@@ -256,6 +292,7 @@ def test_the_upload_is_tied_to_its_user_and_rechecked_at_confirmation(web, org, 
     assert changed.status_code == 409
     html = changed.get_data(as_text=True)
     assert "already recorded" in report_rows(html, "table-invalid")[3][0]
+    assert "The records changed since this file was checked" in html
     assert count(AnnualAssessment, AnnualAssessment.year == year) == 1
     # Another user cannot use the token; a made-up token finds nothing.
     web.login("officer_b")
@@ -302,10 +339,17 @@ def test_cadres_xlsx_report_and_only_valid(web, org, travel):
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.kind == "cadre.created").order_by(AuditEvent.id)).all()
     assert [e.cadre_id for e in events] == [c.id for c in sorted(created, key=lambda c: c.id)]
     assert events[0].after["name"] == "新一" and events[0].after["rank"] == "section_deputy"
-    assert f'href="/cadres/{created[0].id}"' in page
+    assert f'href="/cadres/{created[0].id}"' in page and "Cadres created (2)" in page
+    assert events[0].summary == "Cadre 新一 created (import, row 2)"
     assert verify(db.session).intact
-    # The new cadres are ordinary records: their pages open.
-    assert web.get(f"/cadres/{created[0].id}").status_code == 200
+    # The new cadres are ordinary records: their pages open, in either language.
+    profile = web.get(f"/cadres/{created[0].id}")
+    assert profile.status_code == 200 and "Profile" in profile.get_data(as_text=True)
+    assert "Master" in profile.get_data(as_text=True) and "Male" in profile.get_data(as_text=True)
+    web.speak("zh")
+    profile = web.get(f"/cadres/{created[0].id}").get_data(as_text=True)
+    assert "基本情况" in profile and "硕士研究生" in profile and "副科级" in profile and "<dd>男</dd>" in profile
+    assert "2020年1月1日" in profile  # rank since, as a Chinese date
 
 
 def test_cadres_only_in_ones_units(web, org, travel):
@@ -314,6 +358,10 @@ def test_cadres_only_in_ones_units(web, org, travel):
     html = upload(web, "cadres", data, "a.csv").get_data(as_text=True)
     assert "is not one of your units" in report_rows(html, "table-invalid")[2][0]
     assert list(report_rows(html, "table-valid")) == [3]
+    web.speak("zh")
+    html = upload(web, "cadres", data, "a.csv").get_data(as_text=True)
+    assert report_rows(html, "table-invalid")[2] == ["单位“A”不在您所辖范围内。"]
+    assert "导入干部信息：逐行核对" in html
 
 
 # --- bad uploads in the browser: 4xx with words, never 500 -----------------------------------------
@@ -331,6 +379,15 @@ def test_bad_uploads_get_a_clear_4xx(web, org, data, filename, status, words):
     response = upload(web, "assessments", data, filename)
     assert response.status_code == status
     assert words in response.get_data(as_text=True)
+
+
+def test_bad_uploads_are_explained_in_chinese(web, org):
+    web.login("case_officer")
+    web.speak("zh")
+    response = upload(web, "assessments", "干部编号,年度,考核结果\r\n1,2025,称职\r\n".encode("gbk"), "a.csv")
+    assert response.status_code == 400 and "文件不是UTF-8编码（第1行有无法识别的字节" in response.get_data(as_text=True)
+    response = upload(web, "assessments", "姓名,年度\r\n张三,2025\r\n".encode(), "a.csv")
+    assert response.status_code == 422 and "文件缺少以下列：考核结果 result。" in response.get_data(as_text=True)
 
 
 def test_no_file_too_large_and_no_token(web, org, app):
@@ -360,6 +417,17 @@ def test_templates_download(web, org):
     assert web.get("/imports/cadres/template.pdf").status_code == 404
     page = web.get("/imports").get_data(as_text=True)
     assert "/imports/assessments/template.xlsx" in page and 'enctype="multipart/form-data"' in page
+    assert "Import annual assessment results" in page and "What it takes" in page
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    assert [next(sheet.iter_rows(values_only=True)) for sheet in book.worksheets][1] == ("Column", "Required", "What it takes")
+    # In Chinese the explanations change; the headers (read in either language) stay as they are.
+    english_csv = web.get("/imports/assessments/template.csv").data
+    web.speak("zh")
+    assert web.get("/imports/assessments/template.csv").data == english_csv
+    book = load_workbook(io.BytesIO(web.get("/imports/cadres/template.xlsx").data), read_only=True)
+    assert book.sheetnames == ["cadres", "填写说明"]
+    notes = list(book.worksheets[1].iter_rows(values_only=True))
+    assert notes[0] == ("列", "必填", "填写要求") and ("职级 rank", "是") == notes[6][:2] and "正厅级" in notes[6][2]
 
 
 # --- speed ----------------------------------------------------------------------------------------------

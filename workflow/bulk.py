@@ -20,6 +20,7 @@ from . import audit, clock, door
 from .access import may_manage_cadres, unit_scope
 from .cadres import record_assessment
 from .errors import Forbidden, InvalidData, NotFound, Refused, StaleCase, WrongState
+from .i18n import _, _l, pick
 from .imports import parse_result, year_problem
 from .registry import workflow_for
 from .terms import ASSESSMENT, ROLES, label
@@ -27,8 +28,8 @@ from .terms import ASSESSMENT, ROLES, label
 BULK_ROLES = frozenset({"case_officer", "administrator"})
 MAX_ITEMS = 500
 REMINDER_KIND = "manual"
-STALE = ("This case was changed by someone else after the list was shown, so nothing was done to it. Open it to see the "
-         "change, then choose it again if this still applies. 案件在列表显示后已被他人更新，本项未办理，请查看后重新选择。")
+STALE = _l("This case was changed by someone else after the list was shown, so nothing was done to it. Open it to see the "
+           "change, then choose it again if this still applies.")
 
 
 @dataclass
@@ -43,8 +44,8 @@ class ItemResult:
 
 def _require(actor):
     if actor.role not in BULK_ROLES:
-        raise Forbidden(f"Your role ({label(ROLES, actor.role)}) may not do bulk work; it is for case officers and administrators. "
-                        "批量办理仅限干部工作人员和系统管理员。")
+        raise Forbidden(_("Your role (%(role)s) may not do bulk work; it is for case officers and administrators.",
+                          role=label(ROLES, actor.role)))
 
 
 def run(session, items, work):
@@ -56,7 +57,7 @@ def run(session, items, work):
             results.append(work(item))
         except StaleDataError:
             session.rollback()
-            results.append(_refused(item, StaleCase(STALE)))
+            results.append(_refused(item, StaleCase(str(STALE))))
         except Refused as exc:
             session.rollback()
             results.append(_refused(item, exc))
@@ -107,9 +108,10 @@ def _open_case(session, actor, item):
     case = door.load_case_for(session, item.case_id, actor, lock=True)
     item.key = case.reference
     if item.version is not None and str(item.version) != str(case.version):
-        raise StaleCase(STALE)
+        raise StaleCase(str(STALE))
     if workflow_for(case.track).state(case.state).final:
-        raise WrongState(f"{case.reference} is closed ('{workflow_for(case.track).state(case.state).label}'). 案件已办结。")
+        raise WrongState(_("%(reference)s is closed ('%(state)s').", reference=case.reference,
+                           state=workflow_for(case.track).state(case.state).label))
     return case
 
 
@@ -123,20 +125,22 @@ def _assign(session, actor, item, officer_id):
     case = _open_case(session, actor, item)
     officer = session.get(User, int(officer_id)) if str(officer_id).isdecimal() and len(str(officer_id)) < 10 else None
     if officer is None or not officer.active or officer.role != "case_officer":
-        raise InvalidData("Choose an active case officer. 请选择在岗的干部工作人员。")
+        raise InvalidData(_("Choose an active case officer."))
     if case.unit_id not in unit_scope(session, officer):
-        raise InvalidData(f"{officer.display_name} does not work in {case.unit.name}, the unit of {case.reference}. "
-                          f"{officer.display_name}不负责该案件所在单位。")
+        raise InvalidData(_("%(officer)s does not work in %(unit)s, the unit of %(reference)s.", officer=officer.display_name,
+                            unit=case.unit.name, reference=case.reference))
     if case.officer_id == officer.id:
-        raise InvalidData(f"{case.reference} is already assigned to {officer.display_name}. 该案件已由其承办。")
+        raise InvalidData(_("%(reference)s is already assigned to %(officer)s.", reference=case.reference,
+                            officer=officer.display_name))
     before = {"officer_id": case.officer_id, "version": case.version}
     case.officer_id = officer.id
     case.updated_at = clock.now()
     session.flush()  # the version counter moves here: a concurrent change fails instead of being lost
     audit.append(session, kind="case.assigned", actor=actor, case=case, at=clock.now(),
-                 summary=f"{case.reference}: responsible officer {officer.display_name}",
+                 summary=_("%(reference)s: responsible officer %(officer)s", reference=case.reference,
+                           officer=officer.display_name),
                  before=before, after={"officer_id": officer.id, "officer": officer.display_name, "version": case.version})
-    return ItemResult(case.reference, True, f"承办人 Officer: {officer.display_name}", case_id=case.id)
+    return ItemResult(case.reference, True, _("Responsible officer: %(officer)s", officer=officer.display_name), case_id=case.id)
 
 
 def _through_the_door(session, work, *args):
@@ -145,7 +149,7 @@ def _through_the_door(session, work, *args):
         return door._committed(session, work, *args)
     except StaleCase as exc:
         if exc.message == door._stale_text():
-            raise StaleCase(STALE) from None
+            raise StaleCase(str(STALE)) from None
         raise
 
 
@@ -160,7 +164,7 @@ def send_reminder(session, actor, item: CaseItem, message) -> ItemResult:
     _require(actor)
     message = (message or "").strip()
     if not message:
-        raise InvalidData("Write what the reminder is about. 请填写提醒内容。")
+        raise InvalidData(_("Write what the reminder is about."))
     return _through_the_door(session, _remind, session, actor, item, message[:1000])
 
 
@@ -168,25 +172,27 @@ def _remind(session, actor, item, message):
     case = _open_case(session, actor, item)
     person = responsible(session, case)
     if person is None or not person.active:
-        raise InvalidData(f"{case.reference} has no active responsible officer: assign one first. 该案件没有在岗承办人，请先指定。")
+        raise InvalidData(_("%(reference)s has no active responsible officer: assign one first.", reference=case.reference))
     if case.unit_id not in unit_scope(session, person):
-        raise InvalidData(f"{person.display_name} no longer works in {case.unit.name}: assign an officer first. "
-                          f"{person.display_name}已不负责该单位，请先指定承办人。")
+        raise InvalidData(_("%(officer)s no longer works in %(unit)s: assign an officer first.", officer=person.display_name,
+                            unit=case.unit.name))
     now = clock.now()
     values = dict(kind=REMINDER_KIND, subject=f"case:{case.id}", due_on=clock.local_date(now), recipient_id=person.id,
                   case_id=case.id, cadre_id=case.cadre_id, unit_id=case.unit_id, escalation=False, created_at=now,
-                  message=f"提醒 Reminder from {actor.display_name} — {case.reference}: {message}",
+                  message=_("Reminder from %(sender)s — %(reference)s: %(message)s", sender=actor.display_name,
+                            reference=case.reference, message=message),
                   email_status=("pending" if person.email else "no_address") if person.email_reminders else "off")
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(Reminder).values(**values).on_conflict_do_nothing(
         index_elements=["kind", "subject", "due_on", "recipient_id"]).returning(Reminder.id)
     inserted = session.execute(statement).first()
     if inserted is None:
-        raise InvalidData(f"{person.display_name} was already reminded of {case.reference} today. 今天已提醒过。")
+        raise InvalidData(_("%(officer)s was already reminded of %(reference)s today.", officer=person.display_name,
+                            reference=case.reference))
     audit.append(session, kind="reminder.sent", actor=actor, case=case, at=now,
-                 summary=f"{case.reference}: reminder sent to {person.display_name}",
+                 summary=_("%(reference)s: reminder sent to %(officer)s", reference=case.reference, officer=person.display_name),
                  after={"reminder_id": inserted[0], "recipient_id": person.id, "message": message})
-    return ItemResult(case.reference, True, f"已提醒 Reminded: {person.display_name}", case_id=case.id)
+    return ItemResult(case.reference, True, _("Reminded: %(officer)s", officer=person.display_name), case_id=case.id)
 
 
 # --- annual assessments -------------------------------------------------------------------------
@@ -203,28 +209,30 @@ class AssessmentItem:
 def record_one_assessment(session, actor, item: AssessmentItem, scope=None) -> ItemResult:
     """One row: checked as the cadre page's form checks it, then ``cadres.record_assessment``."""
     if not may_manage_cadres(actor):
-        raise Forbidden("Only case officers and administrators record assessments. 只有干部工作人员和管理员可以录入考核结果。")
+        raise Forbidden(_("Only case officers and administrators record assessments."))
     scope = unit_scope(session, actor) if scope is None else scope
     cadre = session.get(Cadre, item.cadre_id) if item.cadre_id else None
     if cadre is None or cadre.unit_id not in scope:
-        raise NotFound("There is no such cadre in your units. 您所辖单位中没有该干部。")
-    item.key = f"{item.row} · {cadre.name}"
+        raise NotFound(_("There is no such cadre in your units."))
+    item.key = _("Row %(row)s · %(name)s", row=item.row, name=cadre.name)
     try:
         year = int(str(item.year).strip())
     except ValueError:
-        raise InvalidData(f"'{item.year}' is not a year. 年度无效。") from None
+        raise InvalidData(_("'%(value)s' is not a year.", value=item.year)) from None
     problem = year_problem(year)
     if problem:
         raise InvalidData(problem)
     result = parse_result(item.result)
     if result is None:
-        raise InvalidData(f"Choose a result ({', '.join(label(ASSESSMENT, c) for c in ASSESSMENT)}). 请选择考核结果。")
+        raise InvalidData(_("Choose a result (%(results)s).", results=pick(", ", "、").join(label(ASSESSMENT, c) for c in ASSESSMENT)))
     try:
         proposal = record_assessment(session, actor, cadre, year, result)
     except Exception:
         session.rollback()
         raise
-    text = f"{year}: {label(ASSESSMENT, result)}"
-    if proposal is not None:
-        text += f" — 已提出调整建议 adjustment proposed in the intake inbox ({proposal.content})"
+    if proposal is None:
+        text = _("%(year)s: %(result)s", year=year, result=label(ASSESSMENT, result))
+    else:
+        text = _("%(year)s: %(result)s — adjustment proposed in the intake inbox (%(reason)s)", year=year,
+                 result=label(ASSESSMENT, result), reason=proposal.content)
     return ItemResult(item.key, True, text, cadre_id=cadre.id)

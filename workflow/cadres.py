@@ -5,25 +5,26 @@ from models import AnnualAssessment, Cadre, Position
 
 from . import audit, clock
 from .errors import Forbidden, InvalidData, StaleCase
+from .i18n import _, _l
+from .terms import ASSESSMENT, label
 
 FIELDS = (
     "name", "gender", "birth_date", "education", "unit_id", "position_id", "rank", "rank_since", "post_since",
     "work_start", "grassroots_years", "last_promotion_on", "probation_until", "political_discipline_problem",
     "canvassing_found", "family_emigrated", "notes",
 )
-STALE = ("This record was changed by someone else after you opened it. Nothing was saved. What you typed is kept "
-         "below; open the cadre's page in another tab to see the other change, then save again if yours still applies. "
-         "该记录已被他人修改，本次未保存；您填写的内容已保留，请核对后再保存。")
+STALE = _l("This record was changed by someone else after you opened it. Nothing was saved. What you typed is kept "
+           "below; open the cadre's page in another tab to see the other change, then save again if yours still applies.")
 
 
 def _check(session, values, scope):
     if values.get("unit_id") not in scope:
-        raise Forbidden("Choose a unit you work in. 请选择所辖单位。")
+        raise Forbidden(_("Choose a unit you work in."))
     position_id = values.get("position_id")
     if position_id:
         position = session.get(Position, position_id)
         if position is None or position.unit_id not in scope:
-            raise InvalidData("Choose a post in your units. 请选择所辖单位的职位。")
+            raise InvalidData(_("Choose a post in your units."))
 
 
 def create(session, actor, values, scope):
@@ -34,14 +35,14 @@ def create(session, actor, values, scope):
     session.add(cadre)
     session.flush()
     audit.append(session, kind="cadre.created", actor=actor, at=clock.now(), cadre_id=cadre.id, unit_id=cadre.unit_id,
-                 summary=f"Cadre {cadre.name} created", after=audit.snapshot(cadre, FIELDS))
+                 summary=_("Cadre %(name)s created", name=cadre.name), after=audit.snapshot(cadre, FIELDS))
     session.commit()
     return cadre
 
 
 def update(session, actor, cadre, values, scope, expected_version):
     if str(expected_version) != str(cadre.version):
-        raise StaleCase(STALE)
+        raise StaleCase(str(STALE))
     _check(session, values, scope)
     before = audit.snapshot(cadre, FIELDS)
     for key in FIELDS:
@@ -53,7 +54,7 @@ def update(session, actor, cadre, values, scope, expected_version):
         return cadre
     session.flush()
     audit.append(session, kind="cadre.updated", actor=actor, at=clock.now(), cadre_id=cadre.id, unit_id=cadre.unit_id,
-                 summary=f"Cadre {cadre.name} edited: {', '.join(new)}", before=old, after=new)
+                 summary=_("Cadre %(name)s edited: %(fields)s", name=cadre.name, fields=", ".join(new)), before=old, after=new)
     session.commit()
     return cadre
 
@@ -62,11 +63,13 @@ def record_assessment(session, actor, cadre, year, result):
     existing = session.scalars(select(AnnualAssessment).where(AnnualAssessment.cadre_id == cadre.id,
                                                               AnnualAssessment.year == year)).first()
     if existing is not None:
-        raise InvalidData(f"The {year} assessment is already recorded as '{existing.result}'. {year}年度考核已录入。")
+        raise InvalidData(_("The %(year)s assessment is already recorded as '%(result)s'.", year=year,
+                            result=label(ASSESSMENT, existing.result)))
     session.add(AnnualAssessment(cadre_id=cadre.id, year=year, result=result))
     session.flush()
     audit.append(session, kind="cadre.assessment", actor=actor, at=clock.now(), cadre_id=cadre.id, unit_id=cadre.unit_id,
-                 summary=f"Annual assessment {year} for {cadre.name}: {result}", after={"year": year, "result": result})
+                 summary=_("Annual assessment %(year)s for %(name)s: %(result)s", year=year, name=cadre.name,
+                           result=label(ASSESSMENT, result)), after={"year": year, "result": result})
     from .intake import propose_from_assessment
 
     proposal = propose_from_assessment(session, actor, cadre, year)

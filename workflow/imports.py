@@ -42,8 +42,9 @@ from .bulk_rows import insert_rows
 from .cadres import FIELDS as CADRE_FIELDS
 from .definition import text_problem
 from .errors import Forbidden, InvalidData, Refused
+from .i18n import _, _l, pick
 from .intake import RECEIPT_ALPHABET, assessment_trigger_reason
-from .terms import ASSESSMENT, EDUCATION, RANKS
+from .terms import ASSESSMENT, EDUCATION, RANKS, label
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
@@ -118,8 +119,15 @@ def header_field(header) -> str | None:
 
 
 def template_header(name) -> str:
-    en, zh, _ = COLUMNS[name]
+    """The header the templates use ("干部编号 cadre_id"): read in either language, so not translated."""
+    _en, zh, _more = COLUMNS[name]
     return f"{zh} {name}"
+
+
+def column_label(name) -> str:
+    """A column's name in the reader's language ("Cadre ID" / "干部编号")."""
+    en, zh, _more = COLUMNS[name]
+    return pick(en, zh)
 
 
 def template_columns(kind):
@@ -131,37 +139,33 @@ def template_columns(kind):
 def read_table(data: bytes, filename: str) -> list[dict]:
     """Rows of a CSV (UTF-8) or XLSX upload as dicts of field name → value, with ``_row``."""
     if not data or not data.strip():
-        raise BadUpload("The file is empty. 文件为空。")
+        raise BadUpload(_("The file is empty."))
     name = (filename or "").lower().strip()
     is_zip = data[:4] == b"PK\x03\x04"
     if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise BadUpload("This is an old Excel file (.xls). Save it as .xlsx or as 'CSV UTF-8' and upload that. "
-                        "旧版Excel（.xls）文件无法读取，请另存为 .xlsx 或 CSV UTF-8 后上传。")
+        raise BadUpload(_("This is an old Excel file (.xls). Save it as .xlsx or as 'CSV UTF-8' and upload that."))
     if name.endswith(".xlsx") or name.endswith(".xlsm") or (is_zip and not name.endswith((".csv", ".txt"))):
         if not is_zip:
-            raise BadUpload("The file is named .xlsx but is not an Excel workbook. 文件扩展名为 .xlsx，但内容不是Excel工作簿。")
+            raise BadUpload(_("The file is named .xlsx but is not an Excel workbook."))
         grid = _xlsx_rows(data)
     elif name.endswith((".csv", ".txt")) or not name.rpartition(".")[1]:
         if is_zip:
-            raise BadUpload("The file is named .csv but is a compressed file (an Excel workbook?). Upload it as .xlsx. "
-                            "文件扩展名为 .csv，但内容是压缩文件，请以 .xlsx 上传。")
+            raise BadUpload(_("The file is named .csv but is a compressed file (an Excel workbook?). Upload it as .xlsx."))
         grid = _csv_rows(data)
     else:
-        raise BadUpload("Upload a .csv (UTF-8) or .xlsx file. 请上传 .csv（UTF-8编码）或 .xlsx 文件。")
+        raise BadUpload(_("Upload a .csv (UTF-8) or .xlsx file."))
     return _records(grid)
 
 
 def _csv_rows(data):
     if b"\x00" in data[:4096]:
-        raise BadUpload("The file is not a text (CSV) file: it contains binary data. Upload a CSV in UTF-8 or an .xlsx file. "
-                        "文件不是文本（CSV）格式，请上传UTF-8编码的CSV或 .xlsx 文件。")
+        raise BadUpload(_("The file is not a text (CSV) file: it contains binary data. Upload a CSV in UTF-8 or an .xlsx file."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise BadUpload(f"The file is not in UTF-8 (unreadable bytes on line {line}); it is probably GBK. In Excel choose "
-                        "'Save as' → 'CSV UTF-8 (comma delimited)', or upload the .xlsx file. "
-                        f"文件不是UTF-8编码（第{line}行无法识别，可能是GBK），请在Excel中“另存为 → CSV UTF-8（逗号分隔）”，或直接上传 .xlsx 文件。") from None
+        raise BadUpload(_("The file is not in UTF-8 (unreadable bytes on line %(line)s); it is probably GBK. In Excel choose "
+                          "'Save as' → 'CSV UTF-8 (comma delimited)', or upload the .xlsx file.", line=line)) from None
     first = next((ln for ln in text.splitlines() if ln.strip()), "")
     delimiter = max((",", ";", "\t"), key=first.count) if first else ","
     csv.field_size_limit(MAX_CELL * 4)
@@ -169,7 +173,7 @@ def _csv_rows(data):
     try:
         yield from enumerate(reader, start=1)
     except csv.Error as exc:
-        raise BadUpload(f"The CSV file cannot be read at row {reader.line_num}: {exc}. CSV文件第{reader.line_num}行格式错误。") from None
+        raise BadUpload(_("The CSV file cannot be read at row %(row)s: %(error)s.", row=reader.line_num, error=exc)) from None
 
 
 def _xlsx_rows(data):
@@ -179,8 +183,8 @@ def _xlsx_rows(data):
     try:
         book = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise BadUpload(f"The Excel file cannot be opened ({type(exc).__name__}). Save it again as .xlsx, or as CSV UTF-8. "
-                        "Excel文件无法打开，请重新保存为 .xlsx 或 CSV UTF-8 后上传。") from None
+        raise BadUpload(_("The Excel file cannot be opened (%(error)s). Save it again as .xlsx, or as CSV UTF-8.",
+                          error=type(exc).__name__)) from None
     with book:
         try:
             rows = _XlsxStream(book)
@@ -193,7 +197,7 @@ def _xlsx_rows(data):
             except BadUpload:
                 raise
             except _Started:
-                raise BadUpload("The Excel file is damaged. Excel文件已损坏，请重新保存后上传。") from None
+                raise BadUpload(_("The Excel file is damaged. Save it again and upload it.")) from None
             except Exception:
                 pass
     yield from _openpyxl_rows(data)
@@ -229,7 +233,7 @@ class _XlsxStream:
             raise KeyError(self.sheet)
         for name in names:
             if book.getinfo(name).file_size > MAX_XML_BYTES:
-                raise BadUpload("The Excel file is too large when unpacked. Excel文件解压后过大。")
+                raise BadUpload(_("The Excel file is too large when unpacked."))
         self.strings = self._strings() if "xl/sharedStrings.xml" in names else []
         self.dates = self._date_styles() if "xl/styles.xml" in names else set()
 
@@ -334,21 +338,21 @@ def _openpyxl_rows(data):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
-        raise BadUpload(f"The Excel file cannot be opened ({type(exc).__name__}). Save it again as .xlsx, or as CSV UTF-8. "
-                        "Excel文件无法打开，请重新保存为 .xlsx 或 CSV UTF-8 后上传。") from None
+        raise BadUpload(_("The Excel file cannot be opened (%(error)s). Save it again as .xlsx, or as CSV UTF-8.",
+                          error=type(exc).__name__)) from None
     except Exception as exc:  # openpyxl raises its own exceptions for damaged workbooks
-        raise BadUpload(f"The Excel file cannot be read ({type(exc).__name__}). Excel文件无法读取。") from None
+        raise BadUpload(_("The Excel file cannot be read (%(error)s).", error=type(exc).__name__)) from None
     try:
         sheet = book.worksheets[0] if book.worksheets else None
         if sheet is None:
-            raise BadUpload("The workbook has no worksheet. 工作簿中没有工作表。")
+            raise BadUpload(_("The workbook has no worksheet."))
         try:
             for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(row[:MAX_COLUMNS + 1])
         except BadUpload:
             raise
         except Exception as exc:
-            raise BadUpload(f"The Excel file is damaged ({type(exc).__name__}). Excel文件已损坏。") from None
+            raise BadUpload(_("The Excel file is damaged (%(error)s).", error=type(exc).__name__)) from None
     finally:
         book.close()
 
@@ -376,37 +380,36 @@ def _records(grid):
         if header is None:
             header = values
             if len(header) > MAX_COLUMNS:
-                raise BadUpload(f"The file has more than {MAX_COLUMNS} columns: is the first row the header? 列数过多。")
+                raise BadUpload(_("The file has more than %(count)s columns: is the first row the header?", count=MAX_COLUMNS))
             fields = []
             for h in header:
                 name = header_field(h) if h not in ("", None) else None
                 label = str(h).strip() if h not in ("", None) else ""
                 key = name or (f"[{label}]" if label else None)
                 if key is not None and key in fields:
-                    raise BadUpload(f"Two columns are both '{COLUMNS[name][1]} {name}' (\"{label}\"): keep one. "
-                                    f"有两列同为“{COLUMNS[name][1]}”，请删去一列。" if name else f"Two columns are both named \"{label}\".")
+                    raise BadUpload(_("Two columns are both '%(column)s' (\"%(header)s\"): keep one.", column=template_header(name),
+                                      header=label) if name else _("Two columns are both named \"%(header)s\".", header=label))
                 fields.append(key)
             if not any(f and not f.startswith("[") for f in fields):
-                raise BadUpload("The first row names no known column. Use the template's headers (download the template). "
-                                "首行未包含可识别的列名，请使用模板中的表头。")
+                raise BadUpload(_("The first row names no known column. Use the template's headers (download the template)."))
             continue
         record = {"_row": number}
         for key, value in zip(fields, values, strict=False):
             if key is not None:
                 if isinstance(value, str) and text_problem(value):  # NUL breaks PostgreSQL; control characters
-                    raise BadUpload(f"Row {number}, column '{key}': {text_problem(value)} Remove it and upload again. "
-                                    f"第{number}行“{key}”列含有无法保存的字符，请删除后重新上传。")
+                    raise BadUpload(_("Row %(row)s, column '%(column)s': %(problem)s Remove it and upload again.",
+                                      row=number, column=key, problem=text_problem(value)))
                 record[key] = value
         for key in fields:
             if key is not None:
                 record.setdefault(key, "")
         out.append(record)
         if len(out) > MAX_ROWS:
-            raise BadUpload(f"The file has more than {MAX_ROWS:,} rows: split it. 文件超过{MAX_ROWS}行，请分批导入。")
+            raise BadUpload(_("The file has more than %(count)s rows: split it.", count=f"{MAX_ROWS:,}"))
     if header is None:
-        raise BadUpload("The file is empty. 文件为空。")
+        raise BadUpload(_("The file is empty."))
     if not out:
-        raise BadUpload("The file has a header row but no data rows. 文件只有表头，没有数据。")
+        raise BadUpload(_("The file has a header row but no data rows."))
     return out
 
 
@@ -469,8 +472,7 @@ class Result:
 
 def _require(user):
     if not may_manage_cadres(user):
-        raise Forbidden("Only case officers and administrators import cadres and assessments. "
-                        "只有干部工作人员和管理员可以导入干部信息和考核结果。")
+        raise Forbidden(_("Only case officers and administrators import cadres and assessments."))
 
 
 def _columns(rows, allowed):
@@ -481,11 +483,12 @@ def _columns(rows, allowed):
 def _missing(needed, columns, alternatives=()):
     missing = [n for n in needed if n not in columns]
     if alternatives and not any(a in columns for a in alternatives):
-        missing.append(" / ".join(f"{COLUMNS[a][1]} {a}" for a in alternatives))
+        missing.append(" / ".join(template_header(a) for a in alternatives))
     if missing:
-        names = ", ".join(m if " / " in m else f"{COLUMNS[m][1]} {m}" for m in missing)
-        raise MissingColumns(f"The file lacks these columns: {names}. Download the template to see the expected headers. "
-                             f"文件缺少以下列：{names}。请下载模板查看所需表头。")
+        # The template's headers (read in either language) name the columns.
+        names = ", ".join(m if " / " in m else template_header(m) for m in missing)
+        raise MissingColumns(_("The file lacks these columns: %(names)s. Download the template to see the expected headers.",
+                               names=names))
 
 
 def _text(value):
@@ -557,7 +560,7 @@ def year_problem(year, today=None):
     """A sentence if ``year`` cannot be an annual assessment year (before 1980 or not yet over)."""
     last = (today or clock.today_local()).year
     if not FIRST_YEAR <= year <= last:
-        return f"Year {year} is out of range ({FIRST_YEAR}–{last}). 年度{year}超出范围（{FIRST_YEAR}–{last}）。"
+        return _("Year %(year)s is out of range (%(first)s–%(last)s).", year=year, first=FIRST_YEAR, last=last)
     return None
 
 
@@ -571,7 +574,7 @@ def check_assessments(session, user, rows) -> Report:
     """Validate assessment rows: cadre (by ID, or by name when unique in the user's units), year, result."""
     _require(user)
     if not rows:
-        raise BadUpload("There are no rows to import. 没有可导入的数据。")
+        raise BadUpload(_("There are no rows to import."))
     columns, ignored = _columns(rows, ASSESSMENT_COLUMNS)
     _missing(("year", "result"), columns, alternatives=("cadre_id", "name"))
     scope = unit_scope(session, user)
@@ -590,13 +593,13 @@ def check_assessments(session, user, rows) -> Report:
                 cadre_id = _int(raw_id)
                 ids.add(cadre_id)
             except ValueError:
-                row.errors.append(f"Cadre ID '{_text(raw_id)}' is not a number. 干部编号“{_text(raw_id)}”不是数字。")
+                row.errors.append(_("Cadre ID '%(value)s' is not a number.", value=_text(raw_id)))
         elif raw_name:
             names.add(raw_name)
         else:
-            row.errors.append("The cadre is missing: give the cadre ID (or the name). 缺少干部编号或姓名。")
+            row.errors.append(_("The cadre is missing: give the cadre ID (or the name)."))
         if not _text(raw.get("year")):
-            row.errors.append("The year is missing. 缺少年度。")
+            row.errors.append(_("The year is missing."))
         else:
             try:
                 year = _int(raw.get("year"))
@@ -605,14 +608,14 @@ def check_assessments(session, user, rows) -> Report:
                     row.errors.append(problem)
                     year = None
             except ValueError:
-                row.errors.append(f"Year '{_text(raw.get('year'))}' is not a year. 年度“{_text(raw.get('year'))}”不是年份。")
+                row.errors.append(_("Year '%(value)s' is not a year.", value=_text(raw.get("year"))))
         if not _text(raw.get("result")):
-            row.errors.append("The result is missing. 缺少考核结果。")
+            row.errors.append(_("The result is missing."))
         else:
             result = parse_result(raw.get("result"))
             if result is None:
-                row.errors.append(f"Result '{_text(raw.get('result'))}' is not one of the allowed values ({ALLOWED_RESULTS}). "
-                                  f"考核结果“{_text(raw.get('result'))}”不是允许的值。")
+                row.errors.append(_("Result '%(value)s' is not one of the allowed values (%(allowed)s).",
+                                    value=_text(raw.get("result")), allowed=ALLOWED_RESULTS))
         parsed.append((row, cadre_id, raw_name, year, result))
 
     # Bulk lookups: the cadres by id, the cadres by name (in the user's units only).
@@ -632,22 +635,22 @@ def check_assessments(session, user, rows) -> Report:
         if cadre_id is not None:
             found = cadres.get(cadre_id)
             if found is None:
-                row.errors.append(f"Cadre {cadre_id} not found. 未找到编号为{cadre_id}的干部。")
+                row.errors.append(_("Cadre %(id)s not found.", id=cadre_id))
                 cadre_id = None
             elif found[1] not in scope:
-                row.errors.append(f"Cadre {cadre_id} is not in your units. 编号为{cadre_id}的干部不在您所辖单位。")
+                row.errors.append(_("Cadre %(id)s is not in your units.", id=cadre_id))
                 cadre_id = None
             elif raw_name and raw_name != found[0]:
-                row.errors.append(f"Cadre {cadre_id} is {found[0]}, not {raw_name}: check the ID. "
-                                  f"编号{cadre_id}的干部是{found[0]}，不是{raw_name}，请核对编号。")
+                row.errors.append(_("Cadre %(id)s is %(name)s, not %(given)s: check the ID.", id=cadre_id, name=found[0],
+                                    given=raw_name))
                 cadre_id = None
         elif raw_name:
             matches = by_name.get(raw_name, [])
             if not matches:
-                row.errors.append(f"No cadre named {raw_name} in your units. 您所辖单位中没有名为{raw_name}的干部。")
+                row.errors.append(_("No cadre named %(name)s in your units.", name=raw_name))
             elif len(matches) > 1:
-                row.errors.append(f"{len(matches)} cadres in your units are named {raw_name}: give the cadre ID. "
-                                  f"所辖单位中有{len(matches)}名干部叫{raw_name}，请填写干部编号。")
+                row.errors.append(_("%(count)s cadres in your units are named %(name)s: give the cadre ID.",
+                                    count=len(matches), name=raw_name))
             else:
                 cadre_id = matches[0]
         resolved.append((row, cadre_id, year, result))
@@ -665,10 +668,10 @@ def check_assessments(session, user, rows) -> Report:
         if cadre_id is not None and year is not None:
             key = (cadre_id, year)
             if key in existing:
-                row.errors.append(f"The {year} assessment of {cadres[cadre_id][0]} is already recorded "
-                                  f"({_result_label(existing[key])}). {year}年度考核已录入。")
+                row.errors.append(_("The %(year)s assessment of %(name)s is already recorded (%(result)s).", year=year,
+                                    name=cadres[cadre_id][0], result=_result_label(existing[key])))
             elif key in seen:
-                row.errors.append(f"Duplicate: row {seen[key]} has the same cadre and year. 与第{seen[key]}行重复（同一干部同一年度）。")
+                row.errors.append(_("Duplicate: row %(row)s has the same cadre and year.", row=seen[key]))
             elif row.ok:  # a row with other problems does not claim the cadre and year
                 seen[key] = row.number
         if row.ok:
@@ -679,15 +682,14 @@ def check_assessments(session, user, rows) -> Report:
 
 
 def _result_label(code):
-    en, zh = ASSESSMENT.get(code, (code, code))
-    return f"{zh} {en}"
+    return label(ASSESSMENT, code)
 
 
 def check_cadres(session, user, rows) -> Report:
     """Validate cadre rows: name, unit code in the user's units, rank, dates, and no duplicates."""
     _require(user)
     if not rows:
-        raise BadUpload("There are no rows to import. 没有可导入的数据。")
+        raise BadUpload(_("There are no rows to import."))
     columns, ignored = _columns(rows, CADRE_COLUMNS)
     _missing(CADRE_REQUIRED, columns)
     scope = unit_scope(session, user)
@@ -698,6 +700,8 @@ def check_cadres(session, user, rows) -> Report:
     for uid, _code, name in units:
         by_unit_name.setdefault(_norm(name), []).append(uid)
     report = Report("cadres", columns, [], ignored)
+    dates = (("birth_date", False), ("rank_since", True), ("post_since", False), ("work_start", True))
+    date_labels = {key: column_label(key) for key, _needed in dates}
 
     for raw in rows:
         row = Row(int(raw.get("_row") or len(report.rows) + 2), {k: _text(raw.get(k)) for k in columns})
@@ -705,61 +709,61 @@ def check_cadres(session, user, rows) -> Report:
         errors, data = row.errors, {}
         name = _text(raw.get("name"))
         if not name:
-            errors.append("The name is missing. 缺少姓名。")
+            errors.append(_("The name is missing."))
         elif len(name) > 60:
-            errors.append("The name is longer than 60 characters. 姓名超过60个字符。")
+            errors.append(_("The name is longer than 60 characters."))
         data["name"] = name
         code = _text(raw.get("unit_code"))
         unit_id = by_code.get(_norm(code))
         if unit_id is None and len(by_unit_name.get(_norm(code), [])) == 1:
             unit_id = by_unit_name[_norm(code)][0]
         if not code:
-            errors.append("The unit code is missing. 缺少单位代码。")
+            errors.append(_("The unit code is missing."))
         elif unit_id is None:
-            errors.append(f"Unknown unit code '{code}'. 单位代码“{code}”不存在。")
+            errors.append(_("Unknown unit code '%(code)s'.", code=code))
         elif unit_id not in scope:
-            errors.append(f"Unit '{code}' is not one of your units. 单位“{code}”不在您所辖范围。")
+            errors.append(_("Unit '%(code)s' is not one of your units.", code=code))
         data["unit_id"] = unit_id
-        for key, vocabulary, label, default in (("rank", RANK_NAMES, ("Rank", "职级"), None),
-                                               ("education", EDUCATION_NAMES, ("Education", "学历"), "bachelor")):
+        for key, vocabulary, default in (("rank", RANK_NAMES, None), ("education", EDUCATION_NAMES, "bachelor")):
             text = _text(raw.get(key))
             if not text:
                 if default is None:
-                    errors.append(f"The {label[0].lower()} is missing. 缺少{label[1]}。")
+                    errors.append(_("The rank is missing."))
                 data[key] = default
                 continue
             data[key] = vocabulary.get(_norm(text))
             if data[key] is None:
-                errors.append(f"{label[0]} '{text}' is not one of the known values. {label[1]}“{text}”无法识别。")
+                errors.append(_("Rank '%(value)s' is not one of the known values.", value=text) if key == "rank" else
+                              _("Education '%(value)s' is not one of the known values.", value=text))
         gender = _text(raw.get("gender"))
         data["gender"] = GENDERS.get(_norm(gender), None) if gender else ""
         if data["gender"] is None:
-            errors.append(f"Gender '{gender}' is not 男/女 (male/female). 性别“{gender}”无法识别。")
-        for key, required in (("birth_date", False), ("rank_since", True), ("post_since", False), ("work_start", True)):
-            en, zh, _ = COLUMNS[key]
+            errors.append(_("Gender '%(value)s' is not male or female (男 / 女).", value=gender))
+        for key, required in dates:
+            column = date_labels[key]
             text = raw.get(key)
             try:
                 value = parse_date(text)
             except ValueError:
-                errors.append(f"{en}: '{_text(text)}' is not a date (YYYY-MM-DD). {zh}“{_text(text)}”不是有效日期（年-月-日）。")
+                errors.append(_("%(column)s: '%(value)s' is not a date (YYYY-MM-DD).", column=column, value=_text(text)))
                 value = None
             else:
                 if value is None and required:
-                    errors.append(f"{en} is missing. 缺少{zh}。")
+                    errors.append(_("%(column)s is missing.", column=column))
                 elif value is not None and value > today:
-                    errors.append(f"{en} {value} is in the future. {zh}晚于今天。")
+                    errors.append(_("%(column)s %(date)s is in the future.", column=column, date=value.isoformat()))
                 elif value is not None and value.year < 1900:
-                    errors.append(f"{en} {value} is too early. {zh}有误。")
+                    errors.append(_("%(column)s %(date)s is too early.", column=column, date=value.isoformat()))
             data[key] = value
         if data.get("birth_date") and data.get("work_start") and data["work_start"] <= data["birth_date"]:
-            errors.append("Work cannot start before birth. 参加工作时间应晚于出生日期。")
+            errors.append(_("Work cannot start before birth."))
         years = _text(raw.get("grassroots_years"))
         try:
             data["grassroots_years"] = _int(years) if years else 0
             if not 0 <= data["grassroots_years"] <= 60:
                 raise ValueError
         except ValueError:
-            errors.append(f"Years at grassroots '{years}' must be a whole number from 0 to 60. 基层工作年限应为0到60的整数。")
+            errors.append(_("Years at grassroots '%(value)s' must be a whole number from 0 to 60.", value=years))
         data["notes"] = _text(raw.get("notes"))
         row.data = data
 
@@ -779,15 +783,21 @@ def check_cadres(session, user, rows) -> Report:
             continue
         key = (name, birth) if birth else (name, None, unit_id)
         if key in seen:
-            row.errors.append(f"Duplicate: row {seen[key]} has the same person. 与第{seen[key]}行重复。")
+            row.errors.append(_("Duplicate: row %(row)s has the same person.", row=seen[key]))
             continue
         seen[key] = row.number
         match = known.get(key)
         if match:
             cid, where = match[0]
-            shown = f" (#{cid})" if where in scope else ""
-            row.errors.append(f"Duplicate: {name}{' born ' + birth.isoformat() if birth else ''} is already recorded{shown}. "
-                              f"重复：{name}已在系统中。")
+            if birth and where in scope:
+                row.errors.append(_("Duplicate: %(name)s born %(born)s is already recorded (#%(id)s).", name=name,
+                                    born=birth.isoformat(), id=cid))
+            elif birth:
+                row.errors.append(_("Duplicate: %(name)s born %(born)s is already recorded.", name=name, born=birth.isoformat()))
+            elif where in scope:
+                row.errors.append(_("Duplicate: %(name)s is already recorded (#%(id)s).", name=name, id=cid))
+            else:
+                row.errors.append(_("Duplicate: %(name)s is already recorded.", name=name))
     return report
 
 
@@ -795,18 +805,17 @@ def check_cadres(session, user, rows) -> Report:
 
 def _ready(report, only_valid):
     if report.error_count and not only_valid:
-        raise InvalidData(f"{report.error_count} row(s) have problems, so nothing was written. Correct the file and upload "
-                          "it again, or choose to import only the valid rows. "
-                          f"有{report.error_count}行存在问题，未写入任何数据。请修改后重新上传，或选择“仅导入有效行”。")
+        raise InvalidData(_("%(count)s row(s) have problems, so nothing was written. Correct the file and upload it again, "
+                            "or choose to import only the valid rows.", count=report.error_count))
     rows = report.valid
     if not rows:
-        raise InvalidData("No row is valid: nothing was written. 没有有效的行，未写入任何数据。")
+        raise InvalidData(_("No row is valid: nothing was written."))
     return rows
 
 
 def _changed_meanwhile():
-    return Refused("Something changed since the file was checked (a record was added meanwhile). Nothing was written; "
-                   "upload the file again to check it anew. 检查后数据已有变化，未写入任何数据，请重新上传核对。")
+    return Refused(_("Something changed since the file was checked (a record was added meanwhile). Nothing was written; "
+                     "upload the file again to check it anew."))
 
 
 @contextmanager
@@ -822,13 +831,26 @@ def _one_transaction(session):
         raise
 
 
-def _write_batch(session, user, kind, noun, report, rows, events, *, filename, sha256, batch, now, **extra):
+def _batch_summary(kind, written, filename, left_out):
+    """The batch event's summary (stored in the language of the request that wrote it)."""
+    filename = filename or _("a file")
+    if kind == "import.assessments":
+        if left_out:
+            return _("Imported %(count)s annual assessment(s) from %(file)s; %(left_out)s invalid row(s) left out",
+                     count=written, file=filename, left_out=left_out)
+        return _("Imported %(count)s annual assessment(s) from %(file)s", count=written, file=filename)
+    if left_out:
+        return _("Imported %(count)s cadre(s) from %(file)s; %(left_out)s invalid row(s) left out",
+                 count=written, file=filename, left_out=left_out)
+    return _("Imported %(count)s cadre(s) from %(file)s", count=written, file=filename)
+
+
+def _write_batch(session, user, kind, report, rows, events, *, filename, sha256, batch, now, **extra):
     """The audited end of an import: each row's event, one event for the batch, one commit."""
     audit.append_many(session, events)
     event = audit.append(
         session, kind=kind, actor=user, at=now,
-        summary=f"Imported {len(rows)} {noun} from {filename or 'a file'}"
-                + (f"; {report.error_count} invalid row(s) left out" if report.error_count else ""),
+        summary=_batch_summary(kind, len(rows), filename, report.error_count),
         after={"batch": batch, "file": filename, "sha256": sha256, "written": len(rows),
                "rows_written": [r.number for r in rows], "rows_left_out": [r.number for r in report.invalid], **extra})
     session.commit()
@@ -844,12 +866,15 @@ def import_assessments(session, user, report, only_valid=False, filename="", sha
     with _one_transaction(session):
         insert_rows(session, AnnualAssessment.__table__, [
             {"cadre_id": r.data["cadre_id"], "year": r.data["year"], "result": r.data["result"]} for r in rows])
+        # Translated once and filled in per row (gettext per row would cost seconds at 100,000 rows).
+        summary = _("Annual assessment %(year)s for %(name)s: %(result)s")
+        results = {code: label(ASSESSMENT, code) for code in ASSESSMENT}
         events = [dict(kind="cadre.assessment", actor=user, at=now, cadre_id=r.data["cadre_id"], unit_id=r.data["unit_id"],
-                       summary=f"Annual assessment {r.data['year']} for {r.data['name']}: {r.data['result']}",
+                       summary=summary % {"year": r.data["year"], "name": r.data["name"], "result": results[r.data["result"]]},
                        after={"year": r.data["year"], "result": r.data["result"], "import": batch, "row": r.number})
                   for r in rows]
         proposals = _propose(session, user, rows, now, events)
-        event = _write_batch(session, user, "import.assessments", "annual assessment(s)", report, rows, events,
+        event = _write_batch(session, user, "import.assessments", report, rows, events,
                              filename=filename, sha256=sha256, batch=batch, now=now, proposals=len(proposals))
     return Result("assessments", len(rows), [r.number for r in report.invalid], proposals, batch_event_id=event.id)
 
@@ -877,7 +902,8 @@ def _propose(session, user, rows, now, events):
                             "unit_id": r.data["unit_id"], "cadre_id": cid, "cadre_name": r.data["name"], "category": "",
                             "content": reason, "received_at": now})
         events.append(dict(kind="intake.assessment_trigger", actor=user, at=now, unit_id=r.data["unit_id"], cadre_id=cid,
-                           summary=f"Adjustment proposed for {r.data['name']}: {reason}", after={"reason": reason}))
+                           summary=_("Adjustment proposed for %(name)s: %(reason)s", name=r.data["name"], reason=reason),
+                           after={"reason": reason}))
     if submissions:
         insert_rows(session, Submission.__table__, submissions)
     return proposals
@@ -903,11 +929,13 @@ def import_cadres(session, user, report, only_valid=False, filename="", sha256="
             values.append(v)
         ids = session.execute(insert(Cadre).returning(Cadre.id, sort_by_parameter_order=True), values).scalars().all()
         events = []
+        summary = _("Cadre %(name)s created (import, row %(row)s)")  # translated once, filled in per row
         for r, v, cid in zip(rows, values, ids, strict=True):
             snap = audit.jsonable({k: v.get(k) for k in CADRE_FIELDS})
             events.append(dict(kind="cadre.created", actor=user, at=now, cadre_id=cid, unit_id=v["unit_id"],
-                               summary=f"Cadre {v['name']} created (import, row {r.number})", after={**snap, "import": batch}))
-        event = _write_batch(session, user, "import.cadres", "cadre(s)", report, rows, events,
+                               summary=summary % {"name": v["name"], "row": r.number},
+                               after={**snap, "import": batch}))
+        event = _write_batch(session, user, "import.cadres", report, rows, events,
                              filename=filename, sha256=sha256, batch=batch, now=now, cadre_ids=list(ids))
     return Result("cadres", len(rows), [r.number for r in report.invalid],
                   created=[(r.number, cid, r.data["name"]) for r, cid in zip(rows, ids, strict=True)], batch_event_id=event.id)
@@ -937,11 +965,11 @@ def template_xlsx(kind) -> bytes:
         sheet.append([example.get(n, "") for n in names])
     for i, n in enumerate(names):
         sheet.column_dimensions[chr(ord("A") + i)].width = max(14, len(template_header(n)) * 2)
-    # A sheet that says what each column takes.
-    notes = book.create_sheet("说明 notes")
-    notes.append(["列 Column", "必填 Required", "说明 What it takes"])
+    # A sheet that says what each column takes, in the reader's language (the headers stay as they are).
+    notes = book.create_sheet(_("About the columns"))
+    notes.append([_("Column"), _("Required"), _("What it takes")])
     for n in names:
-        notes.append([template_header(n), "是 yes" if _required(kind, n) else "否 no", COLUMN_HELP.get(n, "")])
+        notes.append([template_header(n), _("yes") if _required(kind, n) else _("no"), str(COLUMN_HELP.get(n, ""))])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -953,19 +981,23 @@ def _required(kind, name):
     return name in CADRE_REQUIRED
 
 
+DATE_HELP = _l("A date: YYYY-MM-DD (also YYYY/MM/DD, YYYY.MM.DD or an Excel date)")
 COLUMN_HELP = {
-    "cadre_id": "干部编号（干部页面地址中的数字）；也可只填姓名（所辖单位中唯一时） The cadre's ID (the number in the cadre page's address); or only the name when unique in your units",
-    "name": "姓名 Name (checked against the ID when both are given)",
-    "year": f"考核年度，{FIRST_YEAR}至今 Assessment year, {FIRST_YEAR} to this year",
-    "result": "优秀 / 称职 / 基本称职 / 不称职 (excellent / competent / basically competent / incompetent)",
-    "unit_code": "单位代码（见“单位”页面） Unit code (see the Units page)",
-    "gender": "男 / 女 (male / female)",
-    "birth_date": "年-月-日 YYYY-MM-DD",
-    "education": "高中/中专、大学专科、大学本科、硕士研究生、博士研究生 (默认本科 default bachelor)",
-    "rank": "科员、副科级、正科级、副处级、正处级、副厅级、正厅级",
-    "rank_since": "年-月-日 YYYY-MM-DD",
-    "post_since": "年-月-日 YYYY-MM-DD",
-    "work_start": "年-月-日 YYYY-MM-DD",
-    "grassroots_years": "0–60",
+    "cadre_id": _l("The cadre's ID (the number in the cadre page's address); or only the name when it is unique in your units"),
+    "name": _l("The cadre's name (checked against the ID when both are given)"),
+    "year": _l("Assessment year, %(first)s to this year", first=FIRST_YEAR),
+    "result": _l("Excellent, Competent, Basically competent or Incompetent (the Chinese names "
+                  "优秀、称职、基本称职、不称职 are accepted too)"),
+    "unit_code": _l("Unit code (see the Units page)"),
+    "gender": _l("Male or female (男 / 女 are accepted too); may be left empty"),
+    "birth_date": DATE_HELP,
+    "education": _l("High school / technical school, College (3-year), Bachelor, Master or Doctorate (or the Chinese "
+                     "names 高中/中专、大学专科、大学本科、硕士研究生、博士研究生); Bachelor when left empty"),
+    "rank": _l("Staff member, Deputy section chief, Section chief, Deputy division / county head, Division / county head, "
+                "Deputy bureau head or Bureau head (or the Chinese names 科员、副科级、正科级、副处级、正处级、副厅级、正厅级)"),
+    "rank_since": DATE_HELP,
+    "post_since": DATE_HELP,
+    "work_start": DATE_HELP,
+    "grassroots_years": _l("A whole number from 0 to 60"),
     "notes": "",
 }

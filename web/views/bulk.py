@@ -9,21 +9,22 @@ from forms.auth import EmptyForm
 from models import Cadre, Case, db
 from workflow import bulk, clock
 from workflow.access import may_manage_cadres, unit_scope
+from workflow.i18n import _, _l
 from workflow.terms import ASSESSMENT, choices
 
 from ..helpers import safe_next
 
 bp = Blueprint("bulk", __name__)
 
-ACTIONS = {"assign": "指定承办人 Assign an officer", "remind": "发送提醒 Send a reminder"}
+ACTIONS = {"assign": _l("Assign an officer"), "remind": _l("Send a reminder")}
 ROWS_DEFAULT, ROWS_MAX = 10, 50
 
 
 def _guard():
     if current_user.role not in bulk.BULK_ROLES:
-        abort(403, "Bulk work is for case officers and administrators. 批量办理仅限干部工作人员和系统管理员。")
+        abort(403, _("Bulk work is for case officers and administrators."))
     if request.method == "POST" and not EmptyForm().validate_on_submit():
-        abort(400, "The form's security token was missing or has expired. Nothing was done. 表单安全校验失败，未办理。")
+        abort(400, _("The form's security token was missing or has expired. Nothing was done."))
 
 
 def _picked():
@@ -38,10 +39,10 @@ def cases():
     items, action = _picked(), request.form.get("action", "")
     back = safe_next(request.form.get("next"), url_for("cases.list_cases"))
     if not items:
-        flash("Choose at least one case (tick its box). 请至少勾选一个案件。", "error")
+        flash(_("Choose at least one case (tick its box)."), "error")
         return redirect(back, 303)
     if action not in ACTIONS:
-        flash("Choose what to do with the chosen cases. 请选择批量操作。", "error")
+        flash(_("Choose what to do with the chosen cases."), "error")
         return redirect(back, 303)
     scope = unit_scope(db.session, current_user)
     found = {c.id: c for c in db.session.scalars(
@@ -72,7 +73,7 @@ def remind():
 
 def _results(title, results, back=None):
     if not results:
-        flash("No case was chosen. 未选择案件。", "error")
+        flash(_("No case was chosen."), "error")
         return redirect(url_for("cases.list_cases"), 303)
     done = sum(1 for r in results if r.done)
     return render_template("bulk/results.html", title=title, results=results, done=done, refused=len(results) - done,
@@ -84,7 +85,7 @@ def _results(title, results, back=None):
 def assessments():
     """A table of cadre + year + result; each row is recorded by workflow.cadres.record_assessment."""
     if not may_manage_cadres(current_user):
-        abort(403, "Only case officers and administrators record assessments. 只有干部工作人员和管理员可以录入考核结果。")
+        abort(403, _("Only case officers and administrators record assessments."))
     _guard()
     scope = unit_scope(db.session, current_user)
     if request.method == "POST":
@@ -94,12 +95,12 @@ def assessments():
             if not (cadre or result):  # the year is filled in on every row: a row is used once a cadre or result is chosen
                 continue
             items.append(bulk.AssessmentItem(row=i + 1, cadre_id=int(cadre) if cadre.isdecimal() and len(cadre) < 10 else None,
-                                             year=year[:10], result=result[:40], key=f"第{i + 1}行 row {i + 1}"))
+                                             year=year[:10], result=result[:40], key=_("Row %(row)s", row=i + 1)))
         if not items:
-            flash("Fill in at least one row. 请至少填写一行。", "error")
+            flash(_("Fill in at least one row."), "error")
             return _assessment_form(scope, 422)
         results = bulk.run(db.session, items, lambda item: bulk.record_one_assessment(db.session, current_user, item, scope))
-        return _results("批量录入年度考核 Record annual assessments", results, back=url_for("bulk.assessments"))
+        return _results(_("Record annual assessments"), results, back=url_for("bulk.assessments"))
     return _assessment_form(scope)
 
 

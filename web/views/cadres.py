@@ -9,6 +9,7 @@ from forms.cadres import AssessmentForm, CadreForm
 from models import Cadre, Case, Position, Unit, db
 from workflow import cadres as cadre_service
 from workflow.errors import Refused
+from workflow.i18n import _
 from workflow.influence import combined
 from workflow.rules import active_rule_set, rules_of
 from workflow.terms import ASSESSMENT, choices
@@ -72,7 +73,7 @@ def create():
         except Refused as exc:
             flash(exc.message, "error")
             return render_template("cadres/edit.html", form=form, cadre=None), exc.status
-        flash(f"Cadre {cadre.name} created. 干部信息已创建。", "success")
+        flash(_("Cadre %(name)s created.", name=cadre.name), "success")
         return redirect(url_for("cadres.show", cadre_id=cadre.id))
     return render_template("cadres/edit.html", form=form, cadre=None), 422 if request.method == "POST" else 200
 
@@ -89,12 +90,12 @@ def edit(cadre_id):
             cadre_service.update(db.session, current_user, cadre, _values(form), scope, form.version.data)
         except (Refused, StaleDataError) as exc:
             db.session.rollback()
-            message = getattr(exc, "message", cadre_service.STALE)
+            message = getattr(exc, "message", None) or str(cadre_service.STALE)
             flash(message, "error")
             db.session.refresh(cadre)
             form.version.data = cadre.version  # the typed values stay; saving again is a deliberate choice
             return render_template("cadres/edit.html", form=form, cadre=cadre), getattr(exc, "status", 409)
-        flash("Saved. 已保存。", "success")
+        flash(_("Saved."), "success")
         return redirect(url_for("cadres.show", cadre_id=cadre.id))
     return render_template("cadres/edit.html", form=form, cadre=cadre), 422 if request.method == "POST" else 200
 
@@ -105,17 +106,17 @@ def add_assessment(cadre_id):
     form = AssessmentForm()
     form.result.choices = choices(ASSESSMENT)
     if not form.validate_on_submit():
-        flash("Enter a year and a result. 请填写年度和考核结果。", "error")
+        flash(_("Enter a year and a result."), "error")
         return redirect(url_for("cadres.show", cadre_id=cadre.id)), 303
     try:
         proposal = cadre_service.record_assessment(db.session, current_user, cadre, form.year.data, form.result.data)
     except Refused as exc:
         flash(exc.message, "error")
         return redirect(url_for("cadres.show", cadre_id=cadre.id)), 303
-    flash("Assessment recorded. 考核结果已录入。", "success")
+    flash(_("Assessment recorded."), "success")
     if proposal is not None:
-        flash(f"{proposal.content} An adjustment case is proposed in the intake inbox: accept or dismiss it with a reason. "
-              "已在线索受理中提出调整建议，请立案或说明不予受理理由。", "info")
+        flash(_("%(reason)s An adjustment case is proposed in the intake inbox: accept or dismiss it with a reason.",
+                reason=proposal.content), "info")
     return redirect(url_for("cadres.show", cadre_id=cadre.id))
 
 

@@ -12,6 +12,8 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
@@ -23,12 +25,27 @@ from models import db
 from workflow import imports
 from workflow.access import may_manage_cadres
 from workflow.errors import Refused
+from workflow.i18n import _, _l
 
 bp = Blueprint("imports", __name__)
 
+
+@dataclass(frozen=True)
+class Kind:
+    title: object  # what is imported: "Annual assessment results"
+    heading: object  # the upload card's heading
+    check_heading: object  # the report's heading
+    done_heading: object  # the result's heading
+    check: Callable
+    write: Callable
+
+
 KINDS = {
-    "assessments": ("Annual assessment results", "年度考核结果", imports.check_assessments, imports.import_assessments),
-    "cadres": ("Cadres", "干部信息", imports.check_cadres, imports.import_cadres),
+    "assessments": Kind(_l("Annual assessment results"), _l("Import annual assessment results"),
+                        _l("Import annual assessment results: row-by-row check"), _l("Import done: annual assessment results"),
+                        imports.check_assessments, imports.import_assessments),
+    "cadres": Kind(_l("Cadres"), _l("Import cadres"), _l("Import cadres: row-by-row check"), _l("Import done: cadres"),
+                   imports.check_cadres, imports.import_cadres),
 }
 UPLOAD_LIMIT = 16 * 1024 * 1024  # bytes; the app's MAX_CONTENT_LENGTH stays as it is for every other form
 KEEP_SECONDS = 24 * 3600
@@ -47,8 +64,7 @@ def _upload_limit_first(state):
             # Refuse before reading the body; the error page then finds an empty form instead of
             # trying (and failing) to read the oversized body again.
             request.__dict__["form"] = request.__dict__["files"] = ImmutableMultiDict()
-            abort(413, f"The file is larger than {limit // (1024 * 1024) or 1} MB: split it into smaller files. "
-                       f"文件超过{limit // (1024 * 1024) or 1} MB，请拆分后分别导入。")
+            abort(413, _("The file is larger than %(size)s MB: split it into smaller files.", size=limit // (1024 * 1024) or 1))
         request.max_content_length = limit
 
     state.app.before_request_funcs.setdefault(None, []).insert(0, allow_larger_upload)
@@ -56,10 +72,9 @@ def _upload_limit_first(state):
 
 def _kind(kind):
     if kind not in KINDS:
-        abort(404, "There is no such import. 没有该导入类型。")
+        abort(404, _("There is no such import."))
     if not may_manage_cadres(current_user):
-        abort(403, "Only case officers and administrators import cadres and assessments. "
-                   "只有干部工作人员和管理员可以导入干部信息和考核结果。")
+        abort(403, _("Only case officers and administrators import cadres and assessments."))
     return KINDS[kind]
 
 
@@ -89,8 +104,7 @@ def _store(kind, filename, data):
 
 def _load(kind, token):
     """The stored upload if it is this user's, of this kind, intact and not expired; else 404."""
-    gone = "This upload is no longer available (already imported, expired, or not yours). Upload the file again. " \
-           "该上传文件已失效（已导入、已过期或不属于您），请重新上传。"
+    gone = _("This upload is no longer available (already imported, expired, or not yours). Upload the file again.")
     if not TOKEN.match(token or ""):
         abort(404, gone)
     folder = _store_dir()
@@ -115,8 +129,7 @@ def _forget(token):
 @login_required
 def index():
     if not may_manage_cadres(current_user):
-        abort(403, "Only case officers and administrators import cadres and assessments. "
-                   "只有干部工作人员和管理员可以导入干部信息和考核结果。")
+        abort(403, _("Only case officers and administrators import cadres and assessments."))
     return _index_page()
 
 
@@ -130,12 +143,12 @@ def _index_page(kind=None, error=None, status=200):
 @bp.post("/imports/<kind>")
 @login_required
 def upload(kind):
-    en, zh, check, _write = _kind(kind)
+    check = _kind(kind).check
     if not EmptyForm().validate_on_submit():
-        abort(400, "The form's security token was missing or has expired. 表单安全校验失败。")
+        abort(400, _("The form's security token was missing or has expired."))
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _index_page(kind, "Choose a file to upload. 请选择要上传的文件。", 400)
+        return _index_page(kind, _("Choose a file to upload."), 400)
     data = upload.read()
     try:
         rows = imports.read_table(data, upload.filename)
@@ -150,15 +163,16 @@ def upload(kind):
 def _report_page(kind, report, token, filename, sha256, message=None, status=200):
     return render_template("imports/report.html", kind=kind, title=KINDS[kind], report=report, token=token, filename=filename,
                            sha256=sha256, form=EmptyForm(), message=message, shown=REPORT_ROWS,
-                           labels={k: f"{v[1]} {v[0]}" for k, v in imports.COLUMNS.items()}), status
+                           labels={k: imports.column_label(k) for k in imports.COLUMNS}), status
 
 
 @bp.post("/imports/<kind>/<token>")
 @login_required
 def confirm(kind, token):
-    en, zh, check, write = _kind(kind)
+    entry = _kind(kind)
+    check, write = entry.check, entry.write
     if not EmptyForm().validate_on_submit():
-        abort(400, "The form's security token was missing or has expired. 表单安全校验失败。")
+        abort(400, _("The form's security token was missing or has expired."))
     meta, data = _load(kind, token)
     try:
         report = check(db.session, current_user, imports.read_table(data, meta["filename"]))
@@ -166,9 +180,9 @@ def confirm(kind, token):
         db.session.rollback()
         return _index_page(kind, exc.message, exc.status)
     if request.form.get("digest") != report.digest():
-        return _report_page(kind, report, token, meta["filename"], meta["sha256"], status=409, message=(
+        return _report_page(kind, report, token, meta["filename"], meta["sha256"], status=409, message=_(
             "The records changed since this file was checked, so the rows below are checked again. Nothing was written; "
-            "look at the report and confirm again. 核对后系统数据有变化，已重新核对，未写入任何数据，请查看后再次确认。"))
+            "look at the report and confirm again."))
     only_valid = request.form.get("only_valid") == "1"
     try:
         result = write(db.session, current_user, report, only_valid=only_valid, filename=meta["filename"], sha256=meta["sha256"])
@@ -189,5 +203,5 @@ def template(kind, fmt):
     elif fmt == "xlsx":
         body, mimetype = imports.template_xlsx(kind), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        abort(404, "Templates are offered as .csv and .xlsx. 模板仅提供 .csv 和 .xlsx 格式。")
+        abort(404, _("Templates are offered as .csv and .xlsx."))
     return send_file(io.BytesIO(body), mimetype=mimetype, as_attachment=True, download_name=f"cadreflow-{kind}-template.{fmt}")
