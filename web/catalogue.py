@@ -54,22 +54,38 @@ def extract(paths=None) -> dict[str, list[str]]:
     return found
 
 
-def translations() -> dict[str, str]:
-    """{msgid: Chinese} from every part; a message translated in two parts must agree."""
-    out: dict[str, str] = {}
+def _parts():
     for part in sorted(PARTS.glob("*.po")):
         with part.open("rb") as f:
             catalog = read_po(f, locale="zh")
         for message in catalog:
             if message.id and message.string and not message.fuzzy:
-                out.setdefault(message.id, message.string)
+                yield part.name, message.id, message.string
+
+
+def translations() -> dict[str, str]:
+    """{msgid: Chinese} from every part (a message translated in two parts must agree: conflicts())."""
+    out: dict[str, str] = {}
+    for _part, msgid, msgstr in _parts():
+        out.setdefault(msgid, msgstr)
+    return out
+
+
+def conflicts() -> list[str]:
+    """Messages that two parts translate differently (the reader would get one of them at random)."""
+    seen: dict[str, tuple[str, str]] = {}
+    out = []
+    for part, msgid, msgstr in _parts():
+        first = seen.setdefault(msgid, (part, msgstr))
+        if first[1] != msgstr:
+            out.append(f"{msgid!r}: {first[0]} says {first[1]!r}, {part} says {msgstr!r}")
     return out
 
 
 def problems(paths=None) -> list[str]:
     """Why the catalogue is incomplete: messages without Chinese, or whose Chinese lost a placeholder."""
     zh = translations()
-    out = []
+    out = [f"translated differently: {c}" for c in conflicts()] if paths is None else []
     for msgid, where in sorted(extract(paths).items()):
         if msgid not in zh:
             out.append(f"no Chinese for {msgid!r} ({where[0]})")
