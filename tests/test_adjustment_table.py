@@ -23,6 +23,9 @@ post carried out on 2026-04-04 bars promotion for 12 months from the meeting, to
 the follow-up state is reached on 2026-08-12 after the helper was named and one return visit made.
 """
 
+from contextlib import contextmanager
+
+import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -35,11 +38,19 @@ from workflow.registry import workflow_for
 from .expect import WRONG, guard, ok
 
 # --- the sentences the guards are expected to give ----------------------------------------
-ADMONISHMENT_RUNNING = "The admonishment is tracked until 2026-09-17. 诫勉跟踪期未满。"
-NO_OPEN_APPEAL = "There is no open appeal. 没有待决定的申诉。"
-APPEAL_WINDOW_CLOSED = "The appeal window closed 2026-04-09 (15 days after the decision). 已超过申诉期限。"
-INFLUENCE_RUNNING = "The influence period runs until 2027-03-25; evaluate at its end. 影响期未满。"
-OPINION_RECORDED = "The integrity opinion is already recorded; see the timeline. 纪检监察机关意见已录入。"
+ADMONISHMENT_RUNNING = "The admonishment is tracked until 2026-09-17."
+NO_OPEN_APPEAL = "There is no open appeal."
+APPEAL_WINDOW_CLOSED = "The appeal window closed 2026-04-09 (15 days after the decision)."
+INFLUENCE_RUNNING = "The influence period runs until 2027-03-25; evaluate at its end."
+OPINION_RECORDED = "The integrity opinion is already recorded; see the timeline."
+# ... and the same sentences for a reader who reads Chinese.
+IN_CHINESE = {
+    ADMONISHMENT_RUNNING: "诫勉跟踪期至2026-09-17届满，期满前不能结束跟踪。",
+    NO_OPEN_APPEAL: "没有待决定的申诉。",
+    APPEAL_WINDOW_CLOSED: "申诉期限已于2026-04-09届满（决定后15天内可以申诉）。",
+    INFLUENCE_RUNNING: "影响期至2027-03-25届满，请期满后再进行评估。",
+    OPINION_RECORDED: "纪检监察机关的党风廉政意见已录入，请查看办理记录。",
+}
 
 TRIGGERS = (
     "start_verification", "dismiss_intake", "record_verification", "clarify", "close_without_clarification",
@@ -228,6 +239,33 @@ def test_pair(org, travel, state, trigger, expected):
         assert refused.value.status == 422
         assert refused.value.reasons == [expected.detail]
     assert _snapshot(case_id) == before  # nothing written
+
+
+@contextmanager
+def reading_chinese(app):
+    """The door called while a Chinese reader's request is handled (the test's app context would
+    otherwise keep the locale it has)."""
+    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        flask_babel.refresh()
+        try:
+            yield
+        finally:
+            flask_babel.refresh()
+
+
+GUARD_PAIRS = [(state, trigger, expected) for state, trigger, expected in PAIRS if expected.kind == "guard"]
+
+
+@pytest.mark.parametrize(("state", "trigger", "expected"), GUARD_PAIRS, ids=[f"{s}-{t}" for s, t, _ in GUARD_PAIRS])
+def test_a_guard_refuses_in_the_readers_language(app, org, travel, state, trigger, expected):
+    case = org.adjustment_in(state)
+    travel.days(1)
+    before = _snapshot(case.id)
+    data = DATA[trigger](travel.today, db.session.get(Case, case.id), org)
+    with reading_chinese(app), pytest.raises(GuardFailed) as refused:
+        door.advance(case.id, trigger, org.users[ROLE[trigger]], data, expected_version=before[1], session=db.session)
+    assert refused.value.reasons == [IN_CHINESE[expected.detail]]
+    assert _snapshot(case.id) == before
 
 
 # --- triggers with several destinations: the data chooses the branch -------------------------

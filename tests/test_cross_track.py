@@ -15,9 +15,12 @@ Every refusal is checked for its exact sentence and for having written nothing. 
 2026-03-22 and start publicity on 2026-03-24 (it ends on 2026-03-30); on the adjustment path the
 admonishment or proposal is made on 2026-03-17 and the decision meeting is on 2026-03-25.
 """
+from contextlib import contextmanager
 from datetime import date
 
+import flask_babel
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from demo.paths import votes
@@ -27,23 +30,38 @@ from workflow.errors import GuardFailed, InvalidData, Refused
 from workflow.influence import combined
 from workflow.rules import rules_of
 
-OPEN_ADJUSTMENT = "An adjustment case ({}) is open for this cadre. 该干部有在办的调整案件，不得列为考察对象。"
-CONSENT = ("A clarification needs the cadre's consent; without it, close the case instead. "
-           "澄清正名须征得本人同意；本人不同意的，请办结。")
-FACTOR = "Tolerance needs at least one recorded factor of the three distinctions or other grounds. 容错须有认定情形。"
-ALREADY_DETERMINED = "Fault tolerance was already determined for this case. 已作出容错认定。"
-LETTER_NEEDS_EXPLANATION = "A letter inquiry records the cadre's written explanation. 函询须录入本人书面说明。"
-RAISES_RANK = "An adjustment cannot raise the cadre's rank. 调整不得提高职级。"
-DEMOTION_LOWER = "A demotion needs a lower rank. 降职须降低职级。"
-CHOOSE_POSITION = "Choose the new position. 请选择新任职务。"
-HELPER_FIRST = "Name the helper first. 请先明确帮带责任人。"
-TWO_VISITORS = "A return visit is made by at least 2 people. 回访人员不少于2人。"
-VISIT_IN_FUTURE = "2026-04-05 is in the future. 日期不能晚于今天。"
-APPEAL_OPEN = "An appeal is already open; record its decision first. 已有申诉待决定。"
-NO_OPEN_APPEAL = "There is no open appeal. 没有待决定的申诉。"
-APPEAL_BEFORE_DECISION = "An appeal cannot be filed before the decision. 申诉日期早于决定。"
-APPEAL_IN_FUTURE = "The filing date is in the future. 日期不能晚于今天。"
-APPEAL_CLOSED = "The appeal window closed 2026-04-09 (15 days after the decision). 已超过申诉期限。"
+OPEN_ADJUSTMENT = "An adjustment case ({}) is open for this cadre."
+CONSENT = "A clarification needs the cadre's consent; without it, close the case instead."
+FACTOR = "Tolerance needs at least one recorded factor of the three distinctions or other grounds."
+ALREADY_DETERMINED = "Fault tolerance was already determined for this case."
+LETTER_NEEDS_EXPLANATION = "A letter inquiry records the cadre's written explanation."
+RAISES_RANK = "An adjustment cannot raise the cadre's rank."
+DEMOTION_LOWER = "A demotion needs a lower rank."
+CHOOSE_POSITION = "Choose the new position."
+HELPER_FIRST = "Name the helper first."
+TWO_VISITORS = "A return visit is made by at least 2 people."
+VISIT_IN_FUTURE = "2026-04-05 is in the future."
+APPEAL_OPEN = "An appeal is already open; record its decision first."
+NO_OPEN_APPEAL = "There is no open appeal."
+APPEAL_BEFORE_DECISION = "An appeal cannot be filed before the decision."
+APPEAL_IN_FUTURE = "The filing date is in the future."
+APPEAL_CLOSED = "The appeal window closed 2026-04-09 (15 days after the decision)."
+# ... and some of the same sentences for a reader who reads Chinese.
+IN_CHINESE = {
+    CONSENT: "澄清正名须征得干部本人同意；本人不同意的，请改为办结本案。",
+    FACTOR: "予以容错，须至少录入一项“三个区分开来”情形或其他认定依据。",
+    ALREADY_DETERMINED: "本案已作出容错认定，不能再次申请容错。",
+    LETTER_NEEDS_EXPLANATION: "函询须录入干部本人的书面说明。",
+    RAISES_RANK: "调整不得提高干部的职级。",
+    DEMOTION_LOWER: "降职须降低干部的职级。",
+    CHOOSE_POSITION: "请选择新任职务。",
+    HELPER_FIRST: "请先明确帮带责任人。",
+    TWO_VISITORS: "跟踪回访须由至少2人进行。",
+    APPEAL_OPEN: "已有一项申诉待决定，请先记录该申诉的决定。",
+    APPEAL_BEFORE_DECISION: "申诉日期不能早于作出决定的日期。",
+    APPEAL_IN_FUTURE: "申诉日期不能晚于今天。",
+    APPEAL_CLOSED: "申诉期限已于2026-04-09届满（决定后15天内可以申诉）。",
+}
 MEETING_ON = date(2026, 3, 25)  # the adjustment decision meeting of the demo path
 
 
@@ -87,6 +105,23 @@ def refused(org, case, trigger, who, data, kind=GuardFailed):
 
 def today(org):
     return org.travel.today.isoformat()
+
+
+@contextmanager
+def reading_chinese():
+    """What follows runs as if for a reader of Chinese (a request whose browser asks for Chinese)."""
+    with current_app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
+        flask_babel.refresh()
+        try:
+            yield
+        finally:
+            flask_babel.refresh()
+
+
+def refused_in_chinese(org, case, trigger, who, data):
+    """``refused`` for a reader of Chinese: the reasons come in Chinese (and nothing is written)."""
+    with reading_chinese():
+        return refused(org, case, trigger, who, data)
 
 
 def select_data(org):
@@ -141,8 +176,8 @@ def test_an_adjustment_case_of_another_cadre_does_not_block(org, travel):
     assert act(org, promotion, "select_for_inspection", "case_officer", select_data(org)).state == "inspection"
 
 
-@pytest.mark.parametrize(("result", "words"), [("basically_competent", "基本称职 Basically competent"),
-                                               ("incompetent", "不称职 Incompetent")])
+@pytest.mark.parametrize(("result", "words"), [("basically_competent", "Basically competent"),
+                                               ("incompetent", "Incompetent")])
 def test_last_annual_assessment_basically_competent_or_worse_blocks_selection(org, travel, result, words):
     cadre = org.cadre(name="王五")
     last_year = db.session.scalars(select(AnnualAssessment).where(AnnualAssessment.cadre_id == cadre.id,
@@ -152,7 +187,7 @@ def test_last_annual_assessment_basically_competent_or_worse_blocks_selection(or
     promotion = org.open_case(cadre=cadre)
     travel.days(1)
     error = refused(org, promotion, "select_for_inspection", "case_officer", select_data(org))
-    assert error.reasons == [f"Annual assessment for 2025 was '{words}'. 上一年度考核为基本称职及以下，不得列为考察对象。"]
+    assert error.reasons == [f"Annual assessment for 2025 was '{words}'."]
 
 
 def test_only_the_last_years_assessment_counts(org, travel):
@@ -275,6 +310,8 @@ def test_clarification_needs_the_cadres_consent(org, travel):
     travel.days(1)
     error = refused(org, case, "clarify", "discipline_liaison", clarify_data(consent=False))
     assert error.reasons == [CONSENT]
+    error = refused_in_chinese(org, case, "clarify", "discipline_liaison", clarify_data(consent=False))
+    assert error.reasons == [IN_CHINESE[CONSENT]]
     case = act(org, case, "close_without_clarification", "discipline_liaison", {"reason": "本人不同意公开澄清。"})
     assert case.state == "closed"
 
@@ -321,7 +358,10 @@ def test_a_founded_report_cannot_be_called_a_false_accusation(org, travel):
     case = org.adjustment_in("verification")
     travel.days(1)
     error = refused(org, case, "record_verification", "discipline_liaison", verification_data("founded", malicious=True))
-    assert error.reasons == ["Only an unfounded report can be a false accusation. 只有不实举报才能认定为诬告。"]
+    assert error.reasons == ["Only an unfounded report can be a false accusation."]
+    error = refused_in_chinese(org, case, "record_verification", "discipline_liaison",
+                               verification_data("founded", malicious=True))
+    assert error.reasons == ["只有经核查不属实的反映，才能认定为诬告。"]
 
 
 # --- failed probation ------------------------------------------------------------------------------
@@ -364,7 +404,7 @@ def test_incompetent_once_proposes_an_adjustment_in_the_inbox(org, travel):
     submission = db.session.get(Submission, proposal.id)
     assert (submission.kind, submission.status, submission.cadre_id, submission.unit_id) == (
         "assessment_trigger", "new", cadre.id, org.unit_a.id)
-    assert submission.content == "Annual assessment 2026: incompetent. 2026年度考核不称职。"
+    assert submission.content == "Annual assessment 2026: incompetent."
     kinds = db.session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id.desc()).limit(2)).all()
     assert kinds == ["intake.assessment_trigger", "cadre.assessment"]
 
@@ -376,8 +416,7 @@ def test_basically_competent_two_years_running_proposes_an_adjustment(org, trave
     travel.to(date(2028, 1, 15))
     proposal = _assess(org, cadre, 2027, "basically_competent")
     assert proposal is not None and proposal.kind == "assessment_trigger"
-    assert proposal.content == ("Annual assessments 2026 and 2027: basically competent two years running. "
-                                "连续两年考核基本称职。")
+    assert proposal.content == "Annual assessments 2026 and 2027: basically competent two years running."
 
 
 @pytest.mark.parametrize(("earlier", "result"), [
@@ -404,7 +443,7 @@ def test_an_officer_accepts_the_proposal_and_an_assessment_case_opens(org, trave
     case = intake.accept(db.session, org.users["case_officer"], proposal.id, cadre.id)
     case = reload(case.id)
     assert (case.track, case.state, case.source, case.cadre_id) == ("adjustment", "intake", "assessment", cadre.id)
-    assert case.records[0].data["content"] == "Annual assessment 2026: incompetent. 2026年度考核不称职。"
+    assert case.records[0].data["content"] == "Annual assessment 2026: incompetent."
     submission = db.session.get(Submission, proposal.id)
     assert (submission.status, submission.case_id) == ("accepted", case.id)
     assert db.session.scalars(select(AuditEvent.kind).order_by(AuditEvent.id.desc()).limit(2)).all() == [
@@ -417,7 +456,10 @@ def test_dismissing_the_proposal_needs_a_reason(org, travel):
     for reason in ("", "   "):
         with pytest.raises(InvalidData) as error:
             intake.dismiss(db.session, org.users["case_officer"], proposal.id, reason)
-        assert error.value.message == "Give the reason for dismissing. 请填写不予受理的理由。"
+        assert error.value.message == "Give the reason for dismissing."
+    with reading_chinese(), pytest.raises(InvalidData) as error:
+        intake.dismiss(db.session, org.users["case_officer"], proposal.id, "")
+    assert error.value.message == "请填写不予受理的理由。"
     assert counts() == before
     assert db.session.get(Submission, proposal.id).status == "new"
 
@@ -444,6 +486,8 @@ def test_tolerance_needs_at_least_one_factor(org, travel):
     travel.days(1)
     error = refused(org, case, "determine_fault_tolerance", "discipline_liaison", ft_data())
     assert error.reasons == [FACTOR]
+    error = refused_in_chinese(org, case, "determine_fault_tolerance", "discipline_liaison", ft_data())
+    assert error.reasons == [IN_CHINESE[FACTOR]]
 
 
 @pytest.mark.parametrize("factor", FACTORS)
@@ -473,6 +517,8 @@ def test_mitigated_or_rejected_returns_to_handling_and_is_not_claimed_twice(org,
     travel.days(1)
     error = refused(org, case, "claim_fault_tolerance", "case_officer", {"claim": "再次申请容错。"})
     assert error.reasons == [ALREADY_DETERMINED]
+    error = refused_in_chinese(org, case, "claim_fault_tolerance", "case_officer", {"claim": "再次申请容错。"})
+    assert error.reasons == [IN_CHINESE[ALREADY_DETERMINED]]
 
 
 # --- warning measures ---------------------------------------------------------------------------------
@@ -494,7 +540,9 @@ def test_admonishment_is_tracked_for_six_months_before_tracking_ends(org, travel
     for day in (date(2026, 3, 19), date(2026, 9, 17)):
         travel.to(day)
         error = refused(org, case, "end_tracking", "case_officer", evaluation)
-        assert error.reasons == ["The admonishment is tracked until 2026-09-18. 诫勉跟踪期未满。"]
+        assert error.reasons == ["The admonishment is tracked until 2026-09-18."]
+    error = refused_in_chinese(org, case, "end_tracking", "case_officer", evaluation)
+    assert error.reasons == ["诫勉跟踪期至2026-09-18届满，期满前不能结束跟踪。"]
     travel.to(date(2026, 9, 18))
     case = act(org, case, "end_tracking", "case_officer", evaluation)
     assert case.state == "closed"
@@ -505,7 +553,7 @@ def test_an_admonished_cadre_cannot_be_selected_for_inspection_until_the_trackin
     promotion = org.open_case(cadre=case.cadre)
     travel.to(date(2026, 9, 16))
     error = refused(org, promotion, "select_for_inspection", "case_officer", select_data(org))
-    assert error.reasons == ["Inside the influence period until 2026-09-17 (诫勉 Admonishment). 处于影响期内。",
+    assert error.reasons == ["Inside the influence period until 2026-09-17 (Admonishment).",
                              OPEN_ADJUSTMENT.format(case.reference)]
     travel.to(date(2026, 9, 17))
     act(org, case, "end_tracking", "case_officer", {"evaluation": "跟踪期满，表现良好。"})
@@ -517,6 +565,8 @@ def test_a_letter_inquiry_needs_the_written_explanation(org, travel):
     travel.days(1)
     error = refused(org, case, "issue_warning", "case_officer", warning_data(org, "letter_inquiry"))
     assert error.reasons == [LETTER_NEEDS_EXPLANATION]
+    error = refused_in_chinese(org, case, "issue_warning", "case_officer", warning_data(org, "letter_inquiry"))
+    assert error.reasons == [IN_CHINESE[LETTER_NEEDS_EXPLANATION]]
     case = act(org, case, "issue_warning", "case_officer", warning_data(org, "letter_inquiry", explanation="本人说明。"))
     assert case.state == "warned"
     assert sanctions_of(case.cadre_id) == []  # a reminder or a letter inquiry carries no influence period
@@ -585,26 +635,33 @@ def test_a_demotion_must_lower_the_rank(org, travel):
     case = _decided(org, travel, "demotion")
     error = refused(org, case, "carry_out", "case_officer", carry_data(org, office, "section_chief"))
     assert error.reasons == [DEMOTION_LOWER]
+    error = refused_in_chinese(org, case, "carry_out", "case_officer", carry_data(org, office, "section_chief"))
+    assert error.reasons == [IN_CHINESE[DEMOTION_LOWER]]
 
 
 def test_an_adjustment_cannot_raise_the_rank(org, travel):
     case = _decided(org, travel, "transfer_from_post")
     error = refused(org, case, "carry_out", "case_officer", carry_data(org, org.post_a_plain, "division_deputy"))
     assert error.reasons == [RAISES_RANK]
+    error = refused_in_chinese(org, case, "carry_out", "case_officer", carry_data(org, org.post_a_plain, "division_deputy"))
+    assert error.reasons == [IN_CHINESE[RAISES_RANK]]
 
 
 def test_the_new_post_may_not_be_above_the_rank_after_adjustment(org, travel):
     office = _post(org, "Office director 办公室主任", "section_chief")
     case = _decided(org, travel, "demotion")
     error = refused(org, case, "carry_out", "case_officer", carry_data(org, office, "section_deputy"))
-    assert error.reasons == ["The post Office director 办公室主任 is a Section chief post, above the rank after adjustment. "
-                             "新任职务层级高于调整后职级。"]
+    assert error.reasons == ["The post Office director 办公室主任 is a Section chief post, above the rank after adjustment."]
+    error = refused_in_chinese(org, case, "carry_out", "case_officer", carry_data(org, office, "section_deputy"))
+    assert error.reasons == ["Office director 办公室主任为正科级职务，高于调整后的职级。"]
 
 
 def test_only_a_removal_may_leave_the_cadre_without_a_post(org, travel):
     case = _decided(org, travel, "transfer_from_post")
     error = refused(org, case, "carry_out", "case_officer", carry_data(org, None, "section_chief"))
     assert error.reasons == [CHOOSE_POSITION]
+    error = refused_in_chinese(org, case, "carry_out", "case_officer", carry_data(org, None, "section_chief"))
+    assert error.reasons == [IN_CHINESE[CHOOSE_POSITION]]
 
 
 # --- follow-up: helper and return visits ---------------------------------------------------------------
@@ -624,6 +681,8 @@ def test_a_return_visit_needs_a_named_helper_first(org, travel):
     travel.to(date(2026, 4, 20))
     error = refused(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 4, 20)))
     assert error.reasons == [HELPER_FIRST]
+    error = refused_in_chinese(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 4, 20)))
+    assert error.reasons == [IN_CHINESE[HELPER_FIRST]]
     act(org, case, "name_helper", "case_officer", {"helper": "李建国", "named_on": today(org)})
     assert act(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 4, 20))).state == "follow_up"
 
@@ -634,13 +693,17 @@ def test_return_visits_by_at_least_two_people_at_most_twice_a_year(org, travel):
     travel.to(date(2026, 4, 20))
     error = refused(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 4, 20), visitors=["李建国"]))
     assert error.reasons == [TWO_VISITORS]
+    error = refused_in_chinese(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 4, 20), visitors=["李建国"]))
+    assert error.reasons == [IN_CHINESE[TWO_VISITORS]]
     act(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 4, 20)))
     travel.to(date(2026, 10, 20))
     act(org, case, "record_return_visit", "case_officer", visit_data(date(2026, 10, 20)))
 
     travel.to(date(2027, 4, 19))  # within a year of the first visit
     error = refused(org, case, "record_return_visit", "case_officer", visit_data(date(2027, 4, 19)))
-    assert error.reasons == ["At most 2 return visits a year; the last were on 2026-04-20, 2026-10-20. 回访每年不超过2次。"]
+    assert error.reasons == ["At most 2 return visits a year; the last were on 2026-04-20, 2026-10-20."]
+    error = refused_in_chinese(org, case, "record_return_visit", "case_officer", visit_data(date(2027, 4, 19)))
+    assert error.reasons == ["跟踪回访每年不超过2次；最近一年内已于2026-04-20、2026-10-20回访。"]
     travel.to(date(2027, 4, 20))  # a year after the first
     assert act(org, case, "record_return_visit", "case_officer", visit_data(date(2027, 4, 20))).state == "follow_up"
 
@@ -659,7 +722,9 @@ def test_expiry_evaluation_is_refused_while_the_influence_period_runs_and_reusab
     data = {"result": "reusable", "evaluation": "影响期内表现良好，可以使用。"}
     travel.to(date(2027, 3, 24))
     error = refused(org, case, "expiry_evaluation", "case_officer", data)
-    assert error.reasons == ["The influence period runs until 2027-03-25; evaluate at its end. 影响期未满。"]
+    assert error.reasons == ["The influence period runs until 2027-03-25; evaluate at its end."]
+    error = refused_in_chinese(org, case, "expiry_evaluation", "case_officer", data)
+    assert error.reasons == ["影响期至2027-03-25届满，请期满后再进行评估。"]
     travel.to(date(2027, 3, 25))
     case = act(org, case, "expiry_evaluation", "case_officer", data)
     assert case.state == "reusable" and case.closed_at is not None
@@ -696,6 +761,8 @@ def test_an_appeal_is_filed_within_15_days_of_the_decision_meeting(org, travel, 
     else:
         error = refused(org, case, "file_appeal", "case_officer", appeal_data(filed_on))
         assert error.reasons == reasons
+        error = refused_in_chinese(org, case, "file_appeal", "case_officer", appeal_data(filed_on))
+        assert error.reasons == [IN_CHINESE[reason] for reason in reasons]
 
 
 def test_decide_appeal_only_with_an_open_appeal_and_one_at_a_time(org, travel):
@@ -706,6 +773,8 @@ def test_decide_appeal_only_with_an_open_appeal_and_one_at_a_time(org, travel):
     act(org, case, "file_appeal", "case_officer", appeal_data(date(2026, 3, 27)))
     error = refused(org, case, "file_appeal", "case_officer", appeal_data(date(2026, 3, 27)))
     assert error.reasons == [APPEAL_OPEN]
+    error = refused_in_chinese(org, case, "file_appeal", "case_officer", appeal_data(date(2026, 3, 27)))
+    assert error.reasons == [IN_CHINESE[APPEAL_OPEN]]
     travel.to(date(2026, 4, 3))
     case = act(org, case, "decide_appeal", "committee_secretary", decide_data(org))
     assert case.state == "reassignment"

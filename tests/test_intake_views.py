@@ -16,8 +16,8 @@ from workflow.intake import RECEIPT_ALPHABET
 
 SCRIPT = "<script>alert(1)</script>"
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-RATE_LIMITED = ("Too many submissions from this address in the last hour; please try again later. "
-                "提交过于频繁，请一小时后再试。")
+RATE_LIMITED = "Too many submissions from this address in the last hour; please try again later."
+RATE_LIMITED_ZH = "过去一小时内从该网络地址提交的次数过多，请稍后再试。"
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -100,6 +100,15 @@ def test_the_public_clue_form_needs_no_login(web, org):
     assert "Sign out" not in html  # nobody is signed in
 
 
+def test_the_public_clue_form_in_chinese(web, org):
+    html = text(web.speak("zh").get("/report"))
+    assert "反映干部问题" in html and "您可以匿名反映" in html
+    assert "被反映干部姓名" in html and "问题类别" in html and "推诿扯皮" in html and ">提交</button>" in html
+    assert "Report a cadre's conduct" not in html and "Passing the buck" not in html
+    html = text(web.get("/apply"))
+    assert "书面自我推荐" in html and "自荐理由及工作实绩" in html and "Written self-recommendation" not in html
+
+
 def test_an_anonymous_clue_is_received_with_a_receipt_code(web, org):
     cadre = org.cadre(name="李四")
     before = snapshot()
@@ -127,7 +136,11 @@ def test_a_clue_with_missing_fields_is_422_and_writes_nothing(web, org):
     before = snapshot()
     response = report(web, org, content="", category="")
     assert response.status_code == 422
-    assert "This field is required. 此项必填。" in text(response)
+    assert "This field is required." in text(response) and "此项必填" not in text(response)
+    assert snapshot() == before
+    response = report(web.speak("zh"), org, content="", category="")
+    assert response.status_code == 422
+    assert "此项必填。" in text(response) and "This field is required." not in text(response)
     assert snapshot() == before
 
 
@@ -161,6 +174,21 @@ def test_the_status_page_of_an_unknown_code_says_so(web, org):
     assert "No submission has that receipt code." in status_page(web, "ABCDEFGHJK")
     assert "No submission has that receipt code." in status_page(web, "X" * 40)
     assert "No submission has that receipt code." not in status_page(web, "")
+    assert "没有找到该回执编号对应的事项。" in status_page(web.speak("zh"), "ABCDEFGHJK")
+    response = web.get("/report/received?code=ABCDEFGHJK")
+    assert response.status_code == 404 and "没有找到该回执编号对应的事项。" in text(response)
+
+
+def test_the_receipt_and_the_status_page_in_chinese(web, org):
+    web.speak("zh")
+    response = report(web, org)
+    code = receipt_of(response)
+    page = plain(text(response))
+    assert "已收到您的提交" in page and "您的回执编号：" in page
+    assert f'凭此编号可以<a href="/report/status?code={code}">查询办理进度</a>。' in page
+    page = status_page(web, code)
+    assert "办理状态" in page and "已收到，等待办理" in page and "Received, waiting" not in page
+    assert "2026年3月2日" in page  # the time received, in the reader's locale
 
 
 def test_a_named_reporter_sees_the_feedback_on_the_status_page(web, org):
@@ -184,6 +212,10 @@ def test_the_sixth_submission_from_one_address_in_an_hour_is_refused(web, org, t
     assert RATE_LIMITED in text(response)
     assert "办事推诿扯皮，多次找不到人。" in text(response)  # what was typed is kept
     assert snapshot() == before
+    response = report(web.speak("zh"), org, address="203.0.113.5")
+    assert response.status_code == 429 and RATE_LIMITED_ZH in text(response)
+    assert snapshot() == before
+    web.speak("en")
 
     assert report(web, org, address="203.0.113.6").status_code == 200  # another address is not limited
 
@@ -315,6 +347,21 @@ def test_accepting_a_clue_opens_an_adjustment_case_and_goes_to_it(web, org):
     assert case.reference in text(web.get("/intake?status=accepted"))
 
 
+def test_the_inbox_and_accepting_in_chinese(web, org):
+    cadre = org.cadre(name="李四")
+    submission = submission_with(receipt_of(report(web, org, reporter_name="张某")))
+    web.login("case_officer")
+    web.speak("zh")
+    html = plain(text(web.get("/intake")))
+    assert "群众线索" in html and '<span class="state">待办理</span>' in html and "推诿扯皮" in html
+    assert "反映人" in html and "受理并立案" in html and "不予受理的理由" in html and "向反映人反馈" in html
+    assert "Public clue" not in html and "Open a case" not in html
+    response = handle(web, submission, "accept", cadre_id=str(cadre.id))
+    [case] = rows(Case)
+    page = text(web.get(response.headers["Location"]))
+    assert f"已立案，案件编号{case.reference}。" in page and "opened." not in page
+
+
 def test_accepting_needs_the_cadre(web, org):
     org.cadre(name="另一人")
     submission = submission_with(receipt_of(report(web, org, cadre_name="查无此人")))
@@ -324,6 +371,9 @@ def test_accepting_needs_the_cadre(web, org):
     assert response.status_code == 303
     assert snapshot() == before
     assert "Choose the cadre the submission is about." in text(web.get("/intake"))
+    handle(web.speak("zh"), submission, "accept", cadre_id="")
+    assert "请选择该事项所涉及的干部。" in text(web.get("/intake"))
+    assert snapshot() == before
 
 
 def test_dismissing_needs_a_reason(web, org):
@@ -334,7 +384,11 @@ def test_dismissing_needs_a_reason(web, org):
     response = handle(web, submission, "dismiss", reason="  ")
     assert response.status_code == 303
     assert snapshot() == before
-    assert "Give the reason for dismissing. 请填写不予受理的理由。" in text(web.get("/intake"))
+    assert "Give the reason for dismissing." in text(web.get("/intake"))
+    handle(web.speak("zh"), submission, "dismiss", reason="")
+    assert "请填写不予受理的理由。" in text(web.get("/intake"))
+    web.speak("en")
+    assert snapshot() == before
 
     response = handle(web, submission, "dismiss", reason="反映内容不具体，无法核查。")
     assert response.status_code == 302
@@ -361,6 +415,9 @@ def test_feedback_only_for_named_reporters(web, org):
     assert response.status_code == 303
     assert snapshot() == before
     assert "Feedback is given to named reporters; this one is anonymous." in text(web.get("/intake"))
+    handle(web.speak("zh"), anonymous, "feedback", feedback="谢谢。")
+    assert "只向署名的反映人反馈；该反映为匿名反映。" in text(web.get("/intake"))
+    web.speak("en")
     assert rows(Submission, Submission.id == anonymous.id)[0].feedback == ""
 
     response = handle(web, named, "feedback", feedback="  ")
@@ -402,6 +459,20 @@ def test_an_assessment_recorded_on_the_cadre_page_is_proposed_in_the_inbox(web, 
     assert (case.track, case.source, case.state) == ("adjustment", "assessment", "intake")
 
 
+def test_an_assessment_recorded_by_a_reader_of_chinese_is_proposed_in_chinese(web, org, travel):
+    cadre = org.cadre(name="吴十")
+    travel.to(date(2027, 1, 15))
+    web.login("case_officer")
+    web.speak("zh")
+    assert web.post(f"/cadres/{cadre.id}/assessments", {"year": "2026", "result": "basically_competent"}).status_code == 302
+    travel.to(date(2028, 1, 15))
+    assert web.post(f"/cadres/{cadre.id}/assessments", {"year": "2027", "result": "basically_competent"}).status_code == 302
+    [proposal] = rows(Submission)
+    assert proposal.content == "2026年度和2027年度考核结果连续两年为基本称职。"  # stored as its author read it
+    html = text(web.get("/intake"))
+    assert "考核结果触发" in html and "2026年度和2027年度考核结果连续两年为基本称职。" in html
+
+
 # --- self-recommendation ----------------------------------------------------------------------------------
 
 def _apply(web, org):
@@ -425,7 +496,7 @@ def test_a_self_recommendation_accepted_with_a_post_opens_a_nomination(web, org)
     assert response.headers["Location"].endswith(f"/cases/{case.id}")
     assert (case.track, case.state, case.source, case.target_position_id) == ("promotion", "nomination", "self", org.post_a.id)
     assert case.records[0].data["evidence"] == "主持完成防汛工程，实绩突出。"
-    assert submission.receipt_code in case.records[0].data["work_plan"]
+    assert case.records[0].data["work_plan"] == f"Written self-recommendation {submission.receipt_code}."
 
 
 def test_a_self_recommendation_needs_a_post_to_be_accepted(web, org):

@@ -10,6 +10,7 @@ from . import decision
 from .clock import add_months, local_date
 from .deadlines import follow_up_due
 from .definition import Field, Guard, State, Transition, Workflow
+from .i18n import _, pick
 from .influence import combined, own_end
 from .step_dates import _data_date, _recorded_on, g_date
 from .terms import (
@@ -25,6 +26,7 @@ from .terms import (
     VISIT_RATINGS,
     VOTES,
     WARNING_MEASURES,
+    label,
 )
 
 F = Field
@@ -66,40 +68,39 @@ def _dated(record, key):
 
 def g_malicious_only_if_unfounded(ctx):
     if ctx.data.get("malicious") and ctx.data["conclusion"] != "unfounded":
-        return "Only an unfounded report can be a false accusation. 只有不实举报才能认定为诬告。"
+        return _("Only an unfounded report can be a false accusation.")
     return None
 
 
 def g_consent(ctx):
     if not ctx.data.get("consent"):
-        return ("A clarification needs the cadre's consent; without it, close the case instead. "
-                "澄清正名须征得本人同意；本人不同意的，请办结。")
+        return _("A clarification needs the cadre's consent; without it, close the case instead.")
     return None
 
 
 def g_no_previous_claim(ctx):
     if ctx.case.last_record("determine_fault_tolerance"):
-        return "Fault tolerance was already determined for this case. 已作出容错认定。"
+        return _("Fault tolerance was already determined for this case.")
     return None
 
 
 def g_tolerated_needs_factor(ctx):
     factors = [k for k in FT_FACTORS if ctx.data.get(k)]
     if ctx.data["determination"] == "tolerated" and not factors:
-        return "Tolerance needs at least one recorded factor of the three distinctions or other grounds. 容错须有认定情形。"
+        return _("Tolerance needs at least one recorded factor of the three distinctions or other grounds.")
     return None
 
 
 def g_explanation_for_letter(ctx):
     if ctx.data["measure"] == "letter_inquiry" and not ctx.data.get("explanation"):
-        return "A letter inquiry records the cadre's written explanation. 函询须录入本人书面说明。"
+        return _("A letter inquiry records the cadre's written explanation.")
     return None
 
 
 def g_admonishment_over(ctx):
     sanction = _case_sanction(ctx, "admonishment")
     if sanction and sanction.influence_ends_on > ctx.today:
-        return f"The admonishment is tracked until {sanction.influence_ends_on.isoformat()}. 诫勉跟踪期未满。"
+        return _("The admonishment is tracked until %(end)s.", end=sanction.influence_ends_on.isoformat())
     return None
 
 
@@ -113,14 +114,14 @@ def _case_sanction(ctx, measure=None):
 def g_integrity_opinion(ctx):
     """domain.md: no decision may be recorded without the integrity opinion — on this track too."""
     if not ctx.case.last_record("record_integrity_opinion"):
-        return ("No decision may be recorded without the integrity opinion: the discipline liaison records the opinion "
-                "of the discipline inspection and supervision organ first. 未经纪检监察机关意见，不得讨论决定。")
+        return _("No decision may be recorded without the integrity opinion: the discipline liaison records the opinion "
+                 "of the discipline inspection and supervision organ first.")
     return None
 
 
 def g_opinion_not_recorded(ctx):
     if ctx.case.last_record("record_integrity_opinion"):
-        return "The integrity opinion is already recorded; see the timeline. 纪检监察机关意见已录入。"
+        return _("The integrity opinion is already recorded; see the timeline.")
     return None
 
 
@@ -128,27 +129,27 @@ def g_new_rank(ctx):
     method, new_rank, cadre = _decided_method(ctx), ctx.data["new_rank"], ctx.cadre
     step = RANK_ORDER.index(new_rank) - RANK_ORDER.index(cadre.rank)
     if step > 0:
-        return "An adjustment cannot raise the cadre's rank. 调整不得提高职级。"
+        return _("An adjustment cannot raise the cadre's rank.")
     if method == "demotion" and step >= 0:
-        return "A demotion needs a lower rank. 降职须降低职级。"
+        return _("A demotion needs a lower rank.")
     return None
 
 
 def g_new_position(ctx):
     position_id = ctx.data.get("new_position")
     if _decided_method(ctx) != "removal" and not position_id:
-        return "Choose the new position. 请选择新任职务。"
+        return _("Choose the new position.")
     if position_id and position_id == ctx.cadre.position_id:
-        return "Choose a post other than the one the cadre holds now. 新任职务不能是现任职务。"
+        return _("Choose a post other than the one the cadre holds now.")
     if position_id:
         position = ctx.session.get(Position, position_id)
         from .access import unit_scope
 
         if position is None or position.unit_id not in unit_scope(ctx.session, ctx.actor):
-            return "Choose a position in your units. 请选择所辖单位的职位。"
+            return _("Choose a position in your units.")
         if RANK_ORDER.index(position.rank) > RANK_ORDER.index(ctx.data["new_rank"]):
-            return (f"The post {position.title} is a {RANKS[position.rank][0]} post, above the rank after adjustment. "
-                    "新任职务层级高于调整后职级。")
+            return _("The post %(post)s is a %(rank)s post, above the rank after adjustment.",
+                     post=position.title, rank=label(RANKS, position.rank))
     return None
 
 
@@ -172,36 +173,37 @@ def g_appeal_window(ctx):
     days = ctx.rules["appeal_window_days"]
     filed = ctx.data["filed_on"]
     if decided and filed > decided + timedelta(days=days):
-        return f"The appeal window closed {(decided + timedelta(days=days)).isoformat()} ({days} days after the decision). 已超过申诉期限。"
+        return _("The appeal window closed %(closed)s (%(days)s days after the decision).",
+                 closed=(decided + timedelta(days=days)).isoformat(), days=days)
     if decided and filed < decided:
-        return "An appeal cannot be filed before the decision. 申诉日期早于决定。"
+        return _("An appeal cannot be filed before the decision.")
     if filed > ctx.today:
-        return "The filing date is in the future. 日期不能晚于今天。"
+        return _("The filing date is in the future.")
     return None
 
 
 def g_no_open_appeal(ctx):
     if _open_appeal(ctx.case):
-        return "An appeal is already open; record its decision first. 已有申诉待决定。"
+        return _("An appeal is already open; record its decision first.")
     return None
 
 
 def g_appeal_open(ctx):
     if not _open_appeal(ctx.case):
-        return "There is no open appeal. 没有待决定的申诉。"
+        return _("There is no open appeal.")
     return None
 
 
 def g_helper_named(ctx):
     if not ctx.case.last_record("name_helper"):
-        return "Name the helper first. 请先明确帮带责任人。"
+        return _("Name the helper first.")
     return None
 
 
 def g_visitors(ctx):
     needed = ctx.rules["return_visit_min_visitors"]
     if len(ctx.data["visitors"]) < needed:
-        return f"A return visit is made by at least {needed} people. 回访人员不少于{needed}人。"
+        return _("A return visit is made by at least %(count)s people.", count=needed)
     return None
 
 
@@ -210,14 +212,15 @@ def g_visits_per_year(ctx):
     since = ctx.data["visit_on"] - timedelta(days=365)
     recent = [r for r in ctx.case.records_for("record_return_visit") if _dated(r, "visit_on") and _dated(r, "visit_on") > since]
     if len(recent) >= limit:
-        return f"At most {limit} return visits a year; the last were on {', '.join(r.data['visit_on'] for r in recent)}. 回访每年不超过{limit}次。"
+        return _("At most %(limit)s return visits a year; the last were on %(dates)s.",
+                 limit=limit, dates=pick(", ", "、").join(r.data["visit_on"] for r in recent))
     return None
 
 
 def g_influence_over(ctx):
     influence = combined(ctx.cadre.sanctions, ctx.rules)
     if influence.in_force(ctx.today):
-        return f"The influence period runs until {influence.ends_on.isoformat()}; evaluate at its end. 影响期未满。"
+        return _("The influence period runs until %(end)s; evaluate at its end.", end=influence.ends_on.isoformat())
     return None
 
 
@@ -230,32 +233,32 @@ def positions_in_scope(ctx):
                                .order_by(Position.unit_id, Position.id))
     # Offered: posts not above the cadre's present rank, other than the present one (the door checks again).
     fitting = [p for p in rows if RANK_ORDER.index(p.rank) <= RANK_ORDER.index(ctx.cadre.rank) and p.id != ctx.cadre.position_id]
-    return {p.id: (f"({RANKS[p.rank][0]})", f"{p.label} · {RANKS[p.rank][1]}") for p in fitting}
+    return {p.id: (f"{p.label} · {RANKS[p.rank][0]}", f"{p.label} · {RANKS[p.rank][1]}") for p in fitting}
 
 
 def after_proposal(ctx):
-    return _recorded_on(ctx, "propose_adjustment"), "the day the adjustment was proposed", False
+    return _recorded_on(ctx, "propose_adjustment"), _("the day the adjustment was proposed"), False
 
 
 def after_talk(ctx):
-    return _data_date(ctx, "hold_talk", "talk_on"), "the talk with the cadre", False
+    return _data_date(ctx, "hold_talk", "talk_on"), _("the talk with the cadre"), False
 
 
 def after_decision(ctx):
-    return _decision_date(ctx), "the decision meeting", False
+    return _decision_date(ctx), _("the decision meeting"), False
 
 
 def after_handling(ctx):
-    return _recorded_on(ctx, "record_verification", "determine_fault_tolerance"), "the verification", False
+    return _recorded_on(ctx, "record_verification", "determine_fault_tolerance"), _("the verification"), False
 
 
 def after_carry_out(ctx):
-    return _data_date(ctx, "carry_out", "effective_on"), "the adjustment taking effect", False
+    return _data_date(ctx, "carry_out", "effective_on"), _("the adjustment taking effect"), False
 
 
 def after_appeal_filed(ctx):
     record = _open_appeal(ctx.case)
-    return _dated(record, "filed_on"), "the appeal being filed", False
+    return _dated(record, "filed_on"), _("the appeal being filed"), False
 
 
 # --- effects ----------------------------------------------------------------------------------

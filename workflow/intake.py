@@ -11,11 +11,12 @@ from models import AnnualAssessment, Cadre, Submission
 from . import audit, clock, door
 from .access import unit_scope
 from .errors import Forbidden, InvalidData, NotFound
+from .i18n import _
 
 RATE_LIMIT = 5  # submissions per address per hour
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud on the phone
-STATUS = {"new": ("Received, waiting to be handled", "已收到，待处理"), "accepted": ("Being handled", "正在办理"),
-          "dismissed": ("Closed without a case", "不予立案，已办结"), "closed": ("Handled and closed", "已办结")}
+STATUS = {"new": ("Received, waiting to be handled", "已收到，等待办理"), "accepted": ("Being handled", "正在办理"),
+          "dismissed": ("Closed without a case", "不予立案，已办结"), "closed": ("Handled and closed", "已办理完毕")}
 
 
 def public_status(submission):
@@ -41,8 +42,7 @@ def receive(session, kind, unit_id, cadre_name, content, category="", reporter_n
     recent = session.scalar(select(func.count()).select_from(Submission).where(
         Submission.address_hash == hashed, Submission.received_at >= now - timedelta(hours=1)))
     if recent >= RATE_LIMIT:
-        raise RateLimited("Too many submissions from this address in the last hour; please try again later. "
-                          "提交过于频繁，请一小时后再试。")
+        raise RateLimited(_("Too many submissions from this address in the last hour; please try again later."))
     cadre = session.scalars(select(Cadre).where(Cadre.unit_id == unit_id, Cadre.name == cadre_name.strip()).order_by(Cadre.id)).first()
     submission = Submission(
         kind=kind, receipt_code=_receipt(), unit_id=unit_id, cadre_id=cadre.id if cadre else None, cadre_name=cadre_name.strip(),
@@ -52,14 +52,20 @@ def receive(session, kind, unit_id, cadre_name, content, category="", reporter_n
     session.add(submission)
     session.flush()
     audit.append(session, kind=f"intake.{kind}", actor=None, at=now, unit_id=unit_id, cadre_id=submission.cadre_id,
-                 summary=f"{kind.replace('_', ' ').title()} received ({submission.receipt_code})",
+                 summary=_received(kind, submission.receipt_code),
                  after={"receipt_code": submission.receipt_code, "category": category, "named": bool(reporter_name)})
     session.commit()
     return submission
 
 
+def _received(kind, code):
+    if kind == "self_recommendation":
+        return _("Self-recommendation received (%(code)s)", code=code)
+    return _("Clue received (%(code)s)", code=code)
+
+
 def _receipt():
-    return "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+    return "".join(secrets.choice(RECEIPT_ALPHABET) for _position in range(10))
 
 
 def status_of(session, code):
@@ -81,16 +87,17 @@ def propose_from_assessment(session, actor, cadre, year):
     session.add(submission)
     session.flush()
     audit.append(session, kind="intake.assessment_trigger", actor=actor, at=clock.now(), unit_id=cadre.unit_id,
-                 cadre_id=cadre.id, summary=f"Adjustment proposed for {cadre.name}: {reason}", after={"reason": reason})
+                 cadre_id=cadre.id, summary=_("Adjustment proposed for %(name)s: %(reason)s", name=cadre.name, reason=reason), after={"reason": reason})
     return submission
 
 
 def assessment_trigger_reason(year, result, previous_result):
     """Why the ``year`` assessment proposes an adjustment, or None (also used by the bulk import)."""
     if result == "incompetent":
-        return f"Annual assessment {year}: incompetent. {year}年度考核不称职。"
+        return _("Annual assessment %(year)s: incompetent.", year=year)
     if result == "basically_competent" and previous_result == "basically_competent":
-        return f"Annual assessments {year - 1} and {year}: basically competent two years running. 连续两年考核基本称职。"
+        return _("Annual assessments %(previous)s and %(year)s: basically competent two years running.",
+                 previous=year - 1, year=year)
     return None
 
 
@@ -99,12 +106,12 @@ HANDLERS = ("case_officer", "discipline_liaison")
 
 def _load(session, actor, submission_id):
     if actor.role not in HANDLERS:
-        raise Forbidden("Only case officers and discipline liaisons handle submissions. 只有干部工作人员和纪检联络人可以办理。")
+        raise Forbidden(_("Only case officers and discipline liaisons handle submissions."))
     submission = session.get(Submission, submission_id)
     if submission is None or submission.unit_id not in unit_scope(session, actor):
-        raise NotFound("There is no such submission in your units. 您所辖单位中没有该事项。")
+        raise NotFound(_("There is no such submission in your units."))
     if submission.status != "new":
-        raise InvalidData("This submission was already handled. 该事项已办理。")
+        raise InvalidData(_("This submission was already handled."))
     return submission
 
 
@@ -115,7 +122,7 @@ def accept(session, actor, submission_id, cadre_id, position_id=None):
     try:
         if submission.kind == "self_recommendation":
             outcome = door._open(session, "promotion", actor, cadre_id, position_id, {
-                "source": "self", "work_plan": f"Written self-recommendation {submission.receipt_code}. 书面自我推荐。",
+                "source": "self", "work_plan": _("Written self-recommendation %(code)s.", code=submission.receipt_code),
                 "evidence": submission.content})
         else:
             source = "public_clue" if submission.kind == "clue" else "assessment"
@@ -126,7 +133,8 @@ def accept(session, actor, submission_id, cadre_id, position_id=None):
         submission.status, submission.case_id, submission.handled_by_id = "accepted", outcome.case.id, actor.id
         submission.cadre_id = cadre_id
         audit.append(session, kind="intake.accepted", actor=actor, at=clock.now(), case=outcome.case,
-                     summary=f"Submission {submission.receipt_code} accepted as {outcome.case.reference}",
+                     summary=_("Submission %(code)s accepted as %(case)s", code=submission.receipt_code,
+                                                case=outcome.case.reference),
                      after={"receipt_code": submission.receipt_code, "case": outcome.case.reference, "on": today})
         session.commit()
     except Exception:
@@ -138,31 +146,31 @@ def accept(session, actor, submission_id, cadre_id, position_id=None):
 def dismiss(session, actor, submission_id, reason):
     submission = _load(session, actor, submission_id)
     if not (reason or "").strip():
-        raise InvalidData("Give the reason for dismissing. 请填写不予受理的理由。")
+        raise InvalidData(_("Give the reason for dismissing."))
     if len(reason.strip()) > 2000:
-        raise InvalidData("The reason is too long (at most 2000 characters). 理由不超过2000字。")
+        raise InvalidData(_("The reason is too long (at most %(limit)s characters).", limit=2000))
     submission.status, submission.dismiss_reason, submission.handled_by_id = "dismissed", reason.strip()[:2000], actor.id
     audit.append(session, kind="intake.dismissed", actor=actor, at=clock.now(), unit_id=submission.unit_id,
-                 cadre_id=submission.cadre_id, summary=f"Submission {submission.receipt_code} dismissed",
+                 cadre_id=submission.cadre_id, summary=_("Submission %(code)s dismissed", code=submission.receipt_code),
                  after={"receipt_code": submission.receipt_code, "reason": submission.dismiss_reason})
     session.commit()
 
 
 def record_feedback(session, actor, submission_id, text):
     if actor.role not in HANDLERS:
-        raise Forbidden("Only case officers and discipline liaisons answer reporters. 只有干部工作人员和纪检联络人可以反馈。")
+        raise Forbidden(_("Only case officers and discipline liaisons answer reporters."))
     submission = session.get(Submission, submission_id)
     if submission is None or submission.unit_id not in unit_scope(session, actor):
-        raise NotFound("There is no such submission in your units. 您所辖单位中没有该事项。")
+        raise NotFound(_("There is no such submission in your units."))
     if not submission.named:
-        raise InvalidData("Feedback is given to named reporters; this one is anonymous. 匿名反映无需反馈。")
+        raise InvalidData(_("Feedback is given to named reporters; this one is anonymous."))
     if not (text or "").strip():
-        raise InvalidData("Write the feedback. 请填写反馈内容。")
+        raise InvalidData(_("Write the feedback."))
     if len(text.strip()) > 2000:
-        raise InvalidData("The feedback is too long (at most 2000 characters). 反馈不超过2000字。")
+        raise InvalidData(_("The feedback is too long (at most %(limit)s characters).", limit=2000))
     before = {"feedback": submission.feedback}
     submission.feedback, submission.feedback_at = text.strip()[:2000], clock.now()
     audit.append(session, kind="intake.feedback", actor=actor, at=clock.now(), unit_id=submission.unit_id,
-                 cadre_id=submission.cadre_id, summary=f"Feedback recorded for {submission.receipt_code}",
+                 cadre_id=submission.cadre_id, summary=_("Feedback recorded for %(code)s", code=submission.receipt_code),
                  before=before, after={"feedback": submission.feedback})
     session.commit()

@@ -9,7 +9,8 @@ from forms.intake import AcceptForm, ClueForm, DismissForm, FeedbackForm, SelfRe
 from models import Cadre, Position, Submission, Unit, db
 from workflow import intake
 from workflow.errors import Refused
-from workflow.terms import RANKS
+from workflow.i18n import _
+from workflow.terms import RANKS, label
 
 from .access import my_units
 
@@ -53,7 +54,7 @@ def apply():
 def received():
     submission = intake.status_of(db.session, request.args.get("code"))
     if submission is None:
-        abort(404, "No submission has that receipt code. 没有找到该回执编号。")
+        abort(404, _("No submission has that receipt code."))
     return render_template("intake/received.html", submission=submission)
 
 
@@ -83,7 +84,7 @@ def inbox():
     for item in items:
         accept_form = AcceptForm(prefix=f"s{item.id}")
         accept_form.cadre_id.choices = [("", "—")] + [
-            (c.id, f"{c.name} · {c.position.title if c.position else '—'} · {RANKS[c.rank][1]}") for c in cadres.get(item.unit_id, [])]
+            (c.id, f"{c.name} · {c.position.title if c.position else '—'} · {label(RANKS, c.rank)}") for c in cadres.get(item.unit_id, [])]
         accept_form.cadre_id.data = item.cadre_id
         accept_form.position_id.choices = [("", "—")] + [(p.id, p.label) for p in positions]
         forms[item.id] = (accept_form, DismissForm(prefix=f"d{item.id}"), FeedbackForm(prefix=f"f{item.id}"))
@@ -98,16 +99,16 @@ def handle(submission_id, action):
             cadre_id = _int(request.form.get(f"s{submission_id}-cadre_id"))
             position_id = _int(request.form.get(f"s{submission_id}-position_id"))
             if not cadre_id:
-                raise Refused("Choose the cadre the submission is about. 请选择对应的干部。")
+                raise Refused(_("Choose the cadre the submission is about."))
             case = intake.accept(db.session, current_user, submission_id, cadre_id, position_id)
-            flash(f"Case {case.reference} opened. 已立案。", "success")
+            flash(_("Case %(reference)s opened.", reference=case.reference), "success")
             return redirect(url_for("cases.show", case_id=case.id))
         if action == "dismiss":
             intake.dismiss(db.session, current_user, submission_id, request.form.get(f"d{submission_id}-reason", ""))
-            flash("Dismissed. 已不予受理。", "success")
+            flash(_("Dismissed."), "success")
         elif action == "feedback":
             intake.record_feedback(db.session, current_user, submission_id, request.form.get(f"f{submission_id}-feedback", ""))
-            flash("Feedback recorded. 反馈已记录。", "success")
+            flash(_("Feedback recorded."), "success")
         else:
             abort(404)
     except Refused as exc:
