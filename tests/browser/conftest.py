@@ -10,6 +10,10 @@ reading back what the browser changed.
 Playwright never downloads a browser here: it launches ``/usr/bin/chromium`` (``CHROMIUM`` to
 override). On a failure the page is kept as ``test-artifacts/<test name>.png`` (and ``.html``).
 Set ``BROWSER_SHOTS=/some/dir`` to also keep the screenshots a test takes along the way.
+
+Every test that uses ``page`` runs twice, ``[zh]`` and ``[en]``: the browser context's locale
+(zh-CN / en-US) sets Accept-Language, so the app shows Chinese when the browser asks for it and
+English otherwise; ``reader`` (person.Reader) gives the texts a test expects in that language.
 """
 import os
 import re
@@ -18,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
+
+from .person import BROWSER_LOCALES, LANGUAGES, Reader
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run",
@@ -62,11 +68,23 @@ def chromium():
             browser.close()
 
 
+@pytest.fixture(params=LANGUAGES)
+def lang(request):
+    """The language the browser asks for: "zh" (zh-CN) or "en" (en-US)."""
+    return request.param
+
+
 @pytest.fixture
-def page(chromium, live_server, request):
-    """A fresh browser context and page on the live server; a screenshot is kept if the test fails."""
-    context = chromium.new_context(base_url=live_server, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                   viewport={"width": 1280, "height": 900})
+def reader(lang):
+    return Reader(lang)
+
+
+@pytest.fixture
+def page(chromium, live_server, lang, request):
+    """A fresh browser context and page on the live server, asking for ``lang``; a screenshot is kept
+    if the test fails."""
+    context = chromium.new_context(base_url=live_server, locale=BROWSER_LOCALES[lang], timezone_id="Asia/Shanghai",
+                                   viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(10_000)
     page = context.new_page()
     try:
