@@ -8,6 +8,7 @@ from datetime import date
 from wtforms.validators import ValidationError
 
 from workflow.definition import MAX_DATE, MIN_DATE
+from workflow.i18n import _
 
 CHECKED = ("y", "yes", "on", "true", "1")
 
@@ -20,15 +21,14 @@ class DateRange:
 
     def __call__(self, form, field):
         if field.data is not None and not self.low <= field.data <= self.high:
-            raise ValidationError(f"Enter a date from {self.low.isoformat()} to {self.high.isoformat()}. "
-                                  f"日期应在{self.low.year}年至{self.high.year}年之间。")
+            raise ValidationError(_("Enter a date from %(low)s to %(high)s.", low=self.low.isoformat(), high=self.high.isoformat()))
 
 
 def strict_checkbox(form, field):
     """A check box is sent as 'y' (or 'on', 'true', '1') or not at all; anything else is not one."""
     raw = (field.raw_data or [""])[0]
     if raw not in ("", *CHECKED, "false", "0", "n", "no", "off"):
-        raise ValidationError("Tick the box or leave it empty. 请勾选或留空。")
+        raise ValidationError(_("Tick the box or leave it empty."))
 
 
 def whole_number(value, limit: int = 2**31 - 1):

@@ -4,7 +4,8 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 from wtforms.widgets import html_params
 
-from workflow.terms import NOMINATION_SOURCES
+from workflow.i18n import _l
+from workflow.terms import NOMINATION_SOURCES, choices
 
 from . import optional_id
 
@@ -12,12 +13,11 @@ from . import optional_id
 class OpenPromotionForm(FlaskForm):
     """Choices are filled by the view from the officer's units."""
 
-    cadre_id = SelectField("干部 Cadre", coerce=optional_id, validators=[Optional()])
-    target_position_id = SelectField("拟任职位 Post", coerce=optional_id, validators=[Optional()])
-    source = SelectField("推荐来源 Source", choices=[("", "—")] + [(k, f"{zh} {en}") for k, (en, zh) in NOMINATION_SOURCES.items()],
-                         validators=[Optional()])
-    work_plan = TextAreaField("动议及工作方案 Work plan / motion", validators=[Optional()])
-    evidence = TextAreaField("实绩材料 Evidence of results (self-recommendation)", validators=[Optional()])
+    cadre_id = SelectField(_l("Cadre"), coerce=optional_id, validators=[Optional()])
+    target_position_id = SelectField(_l("Proposed post"), coerce=optional_id, validators=[Optional()])
+    source = SelectField(_l("Source of the nomination"), choices=[("", "—")] + choices(NOMINATION_SOURCES), validators=[Optional()])
+    work_plan = TextAreaField(_l("Work plan / motion"), validators=[Optional()])
+    evidence = TextAreaField(_l("Evidence of results (self-recommendation)"), validators=[Optional()])
 
 
 class ManyOptions:
@@ -39,7 +39,7 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("干部姓名 Cadre name", validators=[Optional()])
-    track = SelectField("类别 Track", validators=[Optional()])
-    state = SelectField("状态 State", validators=[Optional()])
-    unit = SelectField("单位 Unit", validators=[Optional()], widget=ManyOptions())
+    q = StringField(_l("Cadre name"), validators=[Optional()])
+    track = SelectField(_l("Track"), validators=[Optional()])
+    state = SelectField(_l("State"), validators=[Optional()])
+    unit = SelectField(_l("Unit"), validators=[Optional()], widget=ManyOptions())

@@ -4,7 +4,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflow.i18n import _l
+
 from .base import UTCDateTime, db
+
+# The tracks as a reader names them (the codes are stored).
+TRACK_NAMES = {"promotion": _l("Promotion"), "adjustment": _l("Adjustment")}
 
 
 class Case(db.Model):
@@ -63,6 +68,10 @@ class Case(db.Model):
 
     # Every UPDATE checks and bumps the version: a concurrent change fails instead of being lost.
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def track_label(self):
+        return str(TRACK_NAMES.get(self.track, self.track))
 
     def records_for(self, *triggers):
         return [r for r in self.records if r.trigger in triggers]

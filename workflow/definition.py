@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from .i18n import pick
+from .i18n import _, pick
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def clean(fields, raw: dict | None) -> dict:
             errors[f.name] = str(exc)
             continue
         if value in (None, "", []) and f.required and f.kind != "bool":
-            errors[f.name] = f"Please fill in: {f.en}. 请填写{f.zh}。"
+            errors[f.name] = _("Please fill in: %(field)s.", field=f.label)
             continue
         out[f.name] = value
     if errors:
@@ -163,7 +163,7 @@ def text_problem(value: str) -> str | None:
     UTF-8 bytes were decoded to, and other control characters are never typed by a person."""
     if not _UNSTORABLE.search(value):
         return None
-    return "contains a character that is not allowed (a control character or invalid Unicode). 含有不允许的字符。"
+    return _("contains a character that is not allowed (a control character or invalid Unicode).")
 
 
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd\ufffe\uffff]")
@@ -172,10 +172,10 @@ _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufff
 def _text(f: Field, value, limit=None) -> str:
     limit = limit or f.max_length
     if len(value) > limit:
-        raise ValueError(f"{f.en} is too long (at most {limit} characters).")
-    problem = text_problem(value)
-    if problem:
-        raise ValueError(f"{f.en} {problem}")
+        raise ValueError(_("%(field)s is too long (at most %(limit)s characters).", field=f.label, limit=limit))
+    if text_problem(value):
+        raise ValueError(_("%(field)s contains a character that is not allowed (a control character or invalid Unicode).",
+                           field=f.label))
     return value
 
 
@@ -186,7 +186,7 @@ def _coerce(f: Field, value):
         return False if f.kind == "bool" else None
     if f.kind in ("text", "textarea"):
         if isinstance(value, (list, tuple, dict, set)):
-            raise ValueError(f"{f.en}: enter text. 请输入文字。")
+            raise ValueError(_("%(field)s: enter text.", field=f.label))
         return _text(f, str(value))
     if f.kind == "date":
         if isinstance(value, datetime):
@@ -195,41 +195,43 @@ def _coerce(f: Field, value):
             try:
                 value = date.fromisoformat(str(value))
             except ValueError:
-                raise ValueError(f"{f.en}: '{str(value)[:40]}' is not a date (YYYY-MM-DD).") from None
+                raise ValueError(_("%(field)s: '%(value)s' is not a date (YYYY-MM-DD).", field=f.label,
+                                   value=str(value)[:40])) from None
         if not MIN_DATE <= value <= MAX_DATE:
-            raise ValueError(f"{f.en}: {value.isoformat()} is out of range ({MIN_DATE.year}–{MAX_DATE.year}). 日期超出范围。")
+            raise ValueError(_("%(field)s: %(value)s is out of range (%(first)s–%(last)s).", field=f.label,
+                               value=value.isoformat(), first=MIN_DATE.year, last=MAX_DATE.year))
         return value
     if f.kind in ("int", "objection", "position"):
         if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
-            raise ValueError(f"{f.en}: '{value}' is not a whole number. 请输入整数。")
+            raise ValueError(_("%(field)s: '%(value)s' is not a whole number.", field=f.label, value=value))
         try:
             number = int(value)
         except (TypeError, ValueError, OverflowError):
-            raise ValueError(f"{f.en}: '{str(value)[:40]}' is not a whole number.") from None
+            raise ValueError(_("%(field)s: '%(value)s' is not a whole number.", field=f.label, value=str(value)[:40])) from None
         if f.minimum is not None and number < f.minimum:
-            raise ValueError(f"{f.en} must be at least {f.minimum}.")
+            raise ValueError(_("%(field)s must be at least %(minimum)s.", field=f.label, minimum=f.minimum))
         if number > 10_000_000 or number < -10_000_000:
-            raise ValueError(f"{f.en} is too large. 数值过大。")
+            raise ValueError(_("%(field)s is too large.", field=f.label))
         return number
     if f.kind == "bool":
         return value in (True, "y", "yes", "on", "true", "1", 1)
     if f.kind == "select":
         if not isinstance(value, str) or value not in f.choices:
-            raise ValueError(f"{f.en}: '{str(value)[:40]}' is not one of the choices.")
+            raise ValueError(_("%(field)s: '%(value)s' is not one of the choices.", field=f.label, value=str(value)[:40]))
         return value
     if f.kind == "lines":
         if isinstance(value, (list, tuple)):
             items = value
         elif isinstance(value, dict):
-            raise ValueError(f"{f.en}: enter one item per line. 请每行填写一项。")
+            raise ValueError(_("%(field)s: enter one item per line.", field=f.label))
         else:
             items = str(value).splitlines()
         if len(items) > MAX_LINES:
-            raise ValueError(f"{f.en}: at most {MAX_LINES} lines. 不超过{MAX_LINES}行。")
+            raise ValueError(_("%(field)s: at most %(count)s lines.", field=f.label, count=MAX_LINES))
         items = [_text(f, str(item).strip(), 200) for item in items if not isinstance(item, (list, dict))]
         items = [item for item in items if item]
         if sum(len(item) for item in items) > f.max_length:
-            raise ValueError(f"{f.en} is too long (at most {f.max_length} characters). 内容过长。")
+            raise ValueError(_("%(field)s is too long (at most %(limit)s characters).", field=f.label, limit=f.max_length))
         return items
     if f.kind == "votes":
         return _votes(f, value)
@@ -240,9 +242,9 @@ def _votes(f: Field, rows):
     from .terms import VOTES
 
     if not isinstance(rows, (list, tuple)) or not all(isinstance(row, dict) for row in rows):
-        raise ValueError("List each member with a vote. 请逐一填写成员及表决。")
+        raise ValueError(_("List each member with a vote."))
     if len(rows) > MAX_VOTES:
-        raise ValueError(f"At most {MAX_VOTES} members. 成员不超过{MAX_VOTES}人。")
+        raise ValueError(_("At most %(count)s members.", count=MAX_VOTES))
     out, names = [], set()
     for row in rows:
         name = row.get("name")
@@ -251,12 +253,12 @@ def _votes(f: Field, rows):
         if not name and not vote:
             continue
         if not name:
-            raise ValueError("Every vote needs the member's name.")
+            raise ValueError(_("Every vote needs the member's name."))
         _text(f, name, 60)
         if not isinstance(vote, str) or vote not in VOTES:
-            raise ValueError(f"Choose a vote or attendance for {name}.")
+            raise ValueError(_("Choose a vote or attendance for %(name)s.", name=name))
         if name in names:
-            raise ValueError(f"{name} is listed twice.")
+            raise ValueError(_("%(name)s is listed twice.", name=name))
         names.add(name)
         out.append({"name": name, "vote": vote})
     return out

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
+from .i18n import _, language, pick
+
 NODE_W, NODE_H = 196, 48
 HUB_SOURCES = 6  # a state reached from this many others ("on hold", "withdrawn") is drawn as an exit: see build()
 GAP_X, GAP_Y = 26, 62
@@ -35,6 +37,10 @@ class Node:
     loops: list = field(default_factory=list)  # [(label, count)] reflexive steps defined here
     repeats: int = 0  # how many reflexive steps the case took here
     hub_from: list = field(default_factory=list)  # an exit: the states it can be reached from
+
+    @property
+    def label(self):
+        return pick(self.en, self.zh)
 
 
 @dataclass
@@ -62,11 +68,11 @@ class Diagram:
         """[(state label, step label, count)] for steps that stay in their state, then edges taken twice or more."""
         out = []
         for node in self.nodes.values():
-            out.extend((f"{node.zh} {node.en}", label, count) for label, count in node.loops if count)
+            out.extend((node.label, label, count) for label, count in node.loops if count)
         for edge in self.edges:
             if edge.count > 1:
                 a, b = self.nodes[edge.source], self.nodes[edge.dest]
-                out.append((f"{a.zh} {a.en} → {b.zh} {b.en}", " / ".join(edge.labels), edge.count))
+                out.append((f"{a.label} → {b.label}", " / ".join(edge.labels), edge.count))
         return out
 
     def svg(self, id_prefix="wf"):
@@ -171,7 +177,7 @@ def _mark_back_edges(initial, nodes, edges):
 def _layer(nodes, edges):
     """Longest path over the forward edges: every edge goes at least one layer down."""
     forward = [e for e in edges.values() if not e.back]
-    for _ in range(len(nodes)):
+    for _round in range(len(nodes)):
         changed = False
         for e in forward:
             if nodes[e.dest].layer < nodes[e.source].layer + 1:
@@ -271,18 +277,19 @@ def _drawn(diagram):
 
 
 def render_svg(diagram, prefix="wf"):
+    from .door import listing, track_name
+
     e = escape
     title_id, desc_id, arrow, arrow_taken = f"{prefix}-title", f"{prefix}-desc", f"{prefix}-arrow", f"{prefix}-arrow-taken"
     current = diagram.nodes.get(diagram.current)
-    track = {"promotion": "晋升 Promotion", "adjustment": "调整 Adjustment"}.get(diagram.track, diagram.track)
-    title = f"流程图 Workflow diagram: {track}"
-    desc = [f"当前状态 Current state: {current.zh} {current.en}." if current else ""]
+    title = _("Workflow diagram: %(track)s", track=track_name(diagram.track))
+    desc = [_("Current state: %(state)s.", state=current.label) if current else ""]
     if diagram.path:
-        steps = [f"{diagram.nodes[diagram.path[0][0]].zh} {diagram.nodes[diagram.path[0][0]].en}"]
-        steps += [f"{diagram.nodes[b].zh} {diagram.nodes[b].en}" for _a, b, _label in diagram.path]
-        desc.append("已走路径 Path taken: " + " → ".join(steps) + ".")
+        steps = [diagram.nodes[diagram.path[0][0]].label]
+        steps += [diagram.nodes[b].label for _a, b, _label in diagram.path]
+        desc.append(_("Path taken: %(steps)s.", steps=" → ".join(steps)))
     for where, label, count in diagram.repeated_steps:
-        desc.append(f"{label} ×{count} ({where}).")
+        desc.append(_("%(step)s ×%(count)s (%(where)s).", step=label, count=count, where=where))
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="wf-diagram" viewBox="0 0 {diagram.width:.0f} {diagram.height:.0f}" '
         f'width="{diagram.width:.0f}" height="{diagram.height:.0f}" role="img" aria-labelledby="{title_id} {desc_id}">',
@@ -296,13 +303,16 @@ def render_svg(diagram, prefix="wf"):
         "</defs>",
     ]
     fans = _fans(diagram)
+    lang = language()
     labels = []
     # Untaken edges first, so the path is drawn on top.
     for edge in sorted(_drawn(diagram), key=lambda ed: ed.count > 0):
         d, mx, my = _edge_path(diagram, edge, fans.get(id(edge), (0, 0)))
         a, b = diagram.nodes[edge.source], diagram.nodes[edge.dest]
         classes = "wf-edge" + (" back" if edge.back else "") + (" taken" if edge.count else "")
-        tip = f"{a.zh} → {b.zh}: " + " / ".join(edge.labels) + (f" (×{edge.count})" if edge.count else "")
+        tip = _("%(source)s → %(dest)s: %(steps)s", source=a.label, dest=b.label, steps=" / ".join(edge.labels))
+        if edge.count:
+            tip += pick(f" (×{edge.count})", f"（×{edge.count}）")
         out.append(f'<path class="{classes}" d="{d}" marker-end="url(#{arrow_taken if edge.count else arrow})" '
                    f'data-from="{e(edge.source)}" data-to="{e(edge.dest)}"{f" data-count={chr(34)}{edge.count}{chr(34)}" if edge.count else ""}>'
                    f"<title>{e(tip)}</title></path>")
@@ -312,17 +322,18 @@ def render_svg(diagram, prefix="wf"):
     out.extend(labels)
     for node in diagram.nodes.values():
         classes = "wf-node" + (" final" if node.final else "") + (" visited" if node.visited else "") + (" current" if node.current else "")
-        tip = f"{node.zh} {node.en}" + (" — 当前状态 current state" if node.current else " — 已经过 passed" if node.visited else "")
+        tip = (_("%(state)s — current state", state=node.label) if node.current
+               else _("%(state)s — passed", state=node.label) if node.visited else node.label)
         if node.repeats:
-            tip += "; " + "; ".join(f"{label} ×{count}" for label, count in node.loops if count)
+            tip += "".join(pick("; ", "；") + f"{label} ×{count}" for label, count in node.loops if count)
         if node.hub_from:
-            tip += "; 可由以下环节转入 reached from: " + ", ".join(f"{diagram.nodes[n].zh} {diagram.nodes[n].en}" for n in node.hub_from)
+            tip += pick("; ", "；") + _("reached from: %(states)s", states=listing(diagram.nodes[n].label for n in node.hub_from))
         cx = node.x + NODE_W / 2
         attrs = ' aria-current="step"' if node.current else ""
         out.append(f'<g class="{classes}" data-state="{e(node.name)}"{attrs}><title>{e(tip)}</title>'
                    f'<rect x="{node.x:.1f}" y="{node.y:.1f}" width="{NODE_W}" height="{NODE_H}" rx="{8 if not node.final else 22}"/>'
-                   f'<text class="zh" x="{cx:.1f}" y="{node.y + 20:.1f}" text-anchor="middle">{e(node.zh)}</text>'
-                   f'<text class="en" x="{cx:.1f}" y="{node.y + 37:.1f}" text-anchor="middle">{e(_fit(node.en))}</text>')
+                   f'<text class="{lang}" x="{cx:.1f}" y="{node.y + NODE_H / 2 + 5:.1f}" text-anchor="middle">'
+                   f'{e(node.zh if lang == "zh" else _fit(node.en))}</text>')
         if node.loops:
             bx, by = node.x + NODE_W - 4, node.y + 4
             text = f"↻{node.repeats}" if node.repeats else "↻"
@@ -330,8 +341,8 @@ def render_svg(diagram, prefix="wf"):
                        f'<rect x="{bx - 30:.1f}" y="{by - 12:.1f}" width="36" height="18" rx="9"/>'
                        f'<text x="{bx - 12:.1f}" y="{by + 1:.1f}" text-anchor="middle">{text}</text></g>')
         if node.hub_from:
-            out.append(f'<text class="wf-hub" x="{cx:.1f}" y="{node.y + NODE_H + 14:.1f}" text-anchor="middle">'
-                       f'{e(f"↑ 可由 {len(node.hub_from)} 个环节转入 from {len(node.hub_from)} steps")}</text>')
+            hub = "↑ " + _("reachable from %(count)s steps", count=len(node.hub_from))
+            out.append(f'<text class="wf-hub" x="{cx:.1f}" y="{node.y + NODE_H + 14:.1f}" text-anchor="middle">{e(hub)}</text>')
         out.append("</g>")
     out.append("</svg>")
     return "".join(out)

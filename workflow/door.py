@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import Cadre, Case, Position, StepRecord, db
+from models.case import TRACK_NAMES
 
 from . import audit, clock
 from .access import READ_ALL_ROLES, unit_scope
@@ -19,6 +20,7 @@ from .calendar import WorkingDays
 from .context import Ctx
 from .definition import DataError, clean
 from .errors import Forbidden, GuardFailed, InvalidData, NotFound, StaleCase, WrongState
+from .i18n import _, pick
 from .registry import machine_for, workflow_for
 from .rules import active_rule_set, rules_of
 from .terms import ROLES, label
@@ -80,10 +82,10 @@ def role_refusal(actor, allowed_roles) -> Forbidden:
     (domain.md: they keep the system and read the record), and are told so."""
     from .permissions import ADMIN_NO_CASE_ACTIONS
 
-    names = ", ".join(label(ROLES, r) for r in sorted(allowed_roles))
-    text = f"Your role ({label(ROLES, actor.role)}) may not do this; it is for: {names}. 您的角色无权进行此操作。"
+    names = listing(label(ROLES, r) for r in sorted(allowed_roles))
+    text = _("Your role (%(role)s) may not do this; it is for: %(roles)s.", role=label(ROLES, actor.role), roles=names)
     if actor.role == "administrator":
-        text = f"{text} {ADMIN_NO_CASE_ACTIONS}"
+        text = f"{text}{pick(' ', '')}{ADMIN_NO_CASE_ACTIONS}"
     return Forbidden(text)
 
 
@@ -141,7 +143,8 @@ def _advance(session, case_id, trigger, actor, data, expected_version):
     case = load_case_for(session, case_id, actor, lock=True)
     workflow = workflow_for(case.track)
     if trigger not in workflow.triggers():
-        raise NotFound(f"'{trigger}' is not an action of the {case.track} track.")
+        raise NotFound(_("'%(trigger)s' is not an action of the %(track)s track.", trigger=trigger,
+                         track=track_name(case.track)))
     allowed_roles = {r for t in workflow.transitions if t.trigger == trigger for r in t.roles}
     if actor.role not in allowed_roles or actor.role in READ_ALL_ROLES:
         raise role_refusal(actor, allowed_roles - READ_ALL_ROLES)
@@ -150,19 +153,17 @@ def _advance(session, case_id, trigger, actor, data, expected_version):
     branches = workflow.candidates(case.state, trigger)
     if not branches:
         where = sorted({s for t in workflow.transitions if t.trigger == trigger for s in t.sources})
-        raise WrongState(
-            f"This case is now '{workflow.state(case.state).label}'; this action is possible only in: "
-            + ", ".join(workflow.state(s).label for s in where) + ". 案件当前状态不能进行此操作。"
-        )
+        raise WrongState(_("This case is now '%(state)s'; this action is possible only in: %(states)s.",
+                           state=workflow.state(case.state).label, states=listing(workflow.state(s).label for s in where)))
     # What stands in the way whatever is typed is said first, before asking to fix fields.
     precheck = make_ctx(session, case, actor, now=now)
     blocking = [guard_reasons(b, precheck) for b in branches]
     if all(blocking):
-        raise GuardFailed("This step cannot be taken yet. 暂不能进行此步骤。", reasons=_unique(r for rs in blocking for r in rs))
+        raise GuardFailed(_("This step cannot be taken yet."), reasons=_unique(r for rs in blocking for r in rs))
     try:
         cleaned = clean(branches[0].fields, data)
     except DataError as exc:
-        raise InvalidData("Please correct the marked fields. 请修改标出的内容。", field_errors=exc.errors) from None
+        raise InvalidData(_("Please correct the marked fields."), field_errors=exc.errors) from None
     ctx = make_ctx(session, case, actor, data=cleaned, now=now, calendar=precheck.calendar)  # the calendar read once
     ctx.extra["_version_before"] = case.version
     machine, state_enum = machine_for(case.track)
@@ -182,7 +183,7 @@ def _fire(machine, state_enum, trigger, case, ctx, branches):
     dest = fire(machine, state_enum, trigger, case.state, ctx)
     if dest is None:
         reasons = _unique(r for b in branches for r in ctx.reasons_for(b) if not r.startswith("("))
-        raise GuardFailed("This step cannot be taken yet. 暂不能进行此步骤。", reasons=reasons)
+        raise GuardFailed(_("This step cannot be taken yet."), reasons=reasons)
     return dest
 
 
@@ -257,7 +258,7 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
     now = clock.now()
     if actor.role not in OPEN_ROLES[track] or actor.role in READ_ALL_ROLES:
         text = open_refusal(track, actor.role)
-        raise Forbidden(f"{text} {ADMIN_NO_CASE_ACTIONS}" if actor.role == "administrator" else text)
+        raise Forbidden(f"{text}{pick(' ', '')}{ADMIN_NO_CASE_ACTIONS}" if actor.role == "administrator" else text)
     scope = unit_scope(session, actor)
     # The cadre's row is locked while we look for an open case of theirs, so two officers opening
     # one at the same moment get one case and a refusal, not two cases.
@@ -266,16 +267,19 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
     if linked_case is not None and cadre is not None and cadre.id == linked_case.cadre_id:
         scope = scope | {cadre.unit_id}  # the cadre is already part of a case the actor works on
     if cadre is None or cadre.unit_id not in scope:
-        raise InvalidData("Choose a cadre of your units.", field_errors={"cadre_id": "Choose a cadre of your units. 请选择所辖单位的干部。"})
+        message = _("Choose a cadre of your units.")
+        raise InvalidData(message, field_errors={"cadre_id": message})
     position = session.get(Position, target_position_id) if target_position_id else None
     if track == "promotion" and (position is None or position.unit_id not in scope):
-        raise InvalidData("Choose a post in your units.", field_errors={"target_position_id": "Choose a post in your units. 请选择所辖单位的职位。"})
+        message = _("Choose a post in your units.")
+        raise InvalidData(message, field_errors={"target_position_id": message})
     try:
         cleaned = clean(open_fields(track), data)
     except DataError as exc:
-        raise InvalidData("Please correct the marked fields. 请修改标出的内容。", field_errors=exc.errors) from None
+        raise InvalidData(_("Please correct the marked fields."), field_errors=exc.errors) from None
     if cleaned.get("source") == "self" and not cleaned.get("evidence"):
-        raise InvalidData("A self-recommendation needs evidence of results.", field_errors={"evidence": "A self-recommendation needs evidence of results. 自我推荐须附实绩材料。"})
+        message = _("A self-recommendation needs evidence of results.")
+        raise InvalidData(message, field_errors={"evidence": message})
     existing = session.scalars(
         select(Case).where(Case.cadre_id == cadre.id, Case.track == track, Case.closed_at.is_(None))
     ).first()
@@ -283,8 +287,9 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
         existing.linked_case_id, linked_case.linked_case_id = linked_case.id, existing.id
         return Outcome(case=existing, record=None, from_state=existing.state, to_state=existing.state)
     if existing is not None:
-        raise GuardFailed("This cadre already has an open case on this track.", reasons=[
-            f"{cadre.name} already has the open case {existing.reference}; finish or withdraw it first. 该干部已有在办案件。"])
+        raise GuardFailed(_("This cadre already has an open case on this track."), reasons=[
+            _("%(name)s already has the open case %(reference)s; finish or withdraw it first.", name=cadre.name,
+              reference=existing.reference)])
     rule_set = active_rule_set(session)
     workflow = workflow_for(track)
     case = Case(
@@ -307,7 +312,8 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
     session.flush()
     audit.append(
         session, kind="case.opened", actor=actor, case=case, at=now,
-        summary=f"{case.reference}: opened for {cadre.name}" + (f" → {position.title}" if position else ""),
+        summary=(_("%(reference)s: opened for %(name)s → %(post)s", reference=case.reference, name=cadre.name, post=position.title)
+                 if position else _("%(reference)s: opened for %(name)s", reference=case.reference, name=cadre.name)),
         after={"state": case.state, "version": case.version, "record_id": record.id, "data": record.data,
                "rule_set_version": rule_set.version, "target_position_id": target_position_id,
                "linked_case_id": case.linked_case_id},
@@ -316,15 +322,23 @@ def _open(session, track, actor, cadre_id, target_position_id, data, initial_sta
 
 
 def _busy_text():
-    return ("Someone else was changing this case at the same moment. Nothing was saved. Reload the page to see the "
-            "case as it is now, then submit again if your step still applies. "
-            "他人正在同时办理该案件，本次未保存；请刷新页面查看最新情况后再提交。")
+    return _("Someone else was changing this case at the same moment. Nothing was saved. Reload the page to see the "
+             "case as it is now, then submit again if your step still applies.")
 
 
 def _stale_text():
-    return ("This case was changed by someone else after you opened the page. Nothing was saved. The page now shows "
-            "the case as it is; what you typed is kept below: check it and submit again if it still applies. "
-            "案件已被他人更新，本次未保存；页面已显示最新情况，您填写的内容已保留，请核对后再提交。")
+    return _("This case was changed by someone else after you opened the page. Nothing was saved. The page now shows "
+             "the case as it is; what you typed is kept below: check it and submit again if it still applies.")
+
+
+def track_name(track):
+    """The track as a reader names it (the code itself for an unknown one)."""
+    return str(TRACK_NAMES[track]) if track in TRACK_NAMES else track
+
+
+def listing(items):
+    """Names in a sentence: 'a, b' in English, '甲、乙' in Chinese."""
+    return pick(", ", "、").join(str(item) for item in items)
 
 
 def _unique(items):

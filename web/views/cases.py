@@ -10,9 +10,11 @@ from forms import whole_number
 from forms.cases import CaseFilterForm, OpenPromotionForm
 from forms.steps import build_step_form, form_data, open_form_class, show_errors
 from models import AuditEvent, Cadre, Case, Position, Unit, db
+from models.case import TRACK_NAMES
 from workflow import clock, door
 from workflow.decision import tally
 from workflow.errors import Refused, StaleCase
+from workflow.i18n import _
 from workflow.influence import combined
 from workflow.registry import WORKFLOWS, open_fields, workflow_for
 from workflow.terms import RANKS
@@ -32,11 +34,12 @@ def index():
 def list_cases():
     scope = my_units()
     form = CaseFilterForm(request.args)
-    form.track.choices = [("", "— all 全部 —")] + [(t, {"promotion": "晋升 Promotion", "adjustment": "调整 Adjustment"}[t]) for t in WORKFLOWS]
-    form.state.choices = [("", "— all 全部 —")] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
+    everyone = ("", _("— all —"))
+    form.track.choices = [everyone] + [(t, TRACK_NAMES[t]) for t in WORKFLOWS]
+    form.state.choices = [everyone] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
     # Plain (id, name) rows for the unit filter: a province holds thousands of units.
     units = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
-    form.unit.choices = [("", "— all 全部 —")] + [(str(u.id), u.name) for u in units]
+    form.unit.choices = [everyone] + [(str(u.id), u.name) for u in units]
     # A user whose units cover the whole tree needs no unit filter (an IN list of every unit costs
     # the planner and every row); the cadre is joined only when its name is searched or sorted on.
     everything = len(units) == db.session.scalar(select(func.count()).select_from(Unit))
@@ -69,14 +72,14 @@ def list_cases():
 def new_case():
     track = request.args.get("track", "promotion")
     if track not in WORKFLOWS:
-        abort(404, "There is no such track. 没有该类别。")
+        abort(404, _("There is no such track."))
     scope = my_units()
     cadres = db.session.scalars(select(Cadre).options(joinedload(Cadre.unit)).where(Cadre.unit_id.in_(scope)).order_by(Cadre.name)).all()
     if track == "promotion":
         form = OpenPromotionForm()
         positions = db.session.scalars(select(Position).where(Position.unit_id.in_(scope)).order_by(Position.unit_id, Position.id)).all()
         form.target_position_id.choices = [("", "—")] + [
-            (p.id, f"{p.label} · {term(RANKS, p.rank)}{' · 试用期 probation' if p.probation_applies else ''}") for p in positions]
+            (p.id, f"{p.label} · {term(RANKS, p.rank)}" + (" · " + _("with probation") if p.probation_applies else "")) for p in positions]
     else:
         form = open_form_class(track, open_fields(track))()
         if request.method == "GET":
@@ -92,7 +95,7 @@ def new_case():
             outcome = door.open_case(track, current_user, form.cadre_id.data, data,
                                      target_position_id=getattr(form, "target_position_id", None) and form.target_position_id.data,
                                      reuse_of=whole_number(reuse))
-            flash(f"Case {outcome.case.reference} opened. 案件已创建。", "success")
+            flash(_("Case %(reference)s opened.", reference=outcome.case.reference), "success")
             return redirect(url_for("cases.show", case_id=outcome.case.id))
         except Refused as exc:
             show_errors(form, exc.field_errors)
@@ -113,13 +116,13 @@ def act(case_id, trigger):
     workflow = workflow_for(case.track)
     transition = next((t for t in workflow.transitions if t.trigger == trigger), None)
     if transition is None:
-        return render_template("error.html", status=404, title="Not found 未找到",
-                               message=f"There is no action '{trigger}'.", reasons=[]), 404
+        return render_template("error.html", status=404, title=_("Not found"),
+                               message=_("There is no action '%(trigger)s'.", trigger=trigger), reasons=[]), 404
     form = build_step_form(case.track, transition, case, door.make_ctx(db.session, case, current_user), formdata=request.form)
     form.validate()  # parsing only (dates, numbers); CSRFProtect checked the token; the door judges the rest
     parse_errors = {name: errs for name, errs in form.errors.items() if name not in ("csrf_token",)}
     if parse_errors:
-        return _render_case(case, failed=(trigger, form, ["Please correct the marked fields. 请修改标出的内容。"]), status=422)
+        return _render_case(case, failed=(trigger, form, [_("Please correct the marked fields.")]), status=422)
     try:
         outcome = door.advance(case.id, trigger, current_user, form_data(form, transition.fields),
                                expected_version=form.version.data or None)
@@ -135,7 +138,7 @@ def act(case_id, trigger):
         if exc.status in (403, 404):
             raise
         return _render_case(case, failed=(trigger, form, reasons or [exc.message]), status=exc.status)
-    flash(f"Recorded: {transition.label}. 已记录。", "success")
+    flash(_("Recorded: %(step)s.", step=transition.label), "success")
     return redirect(url_for("cases.show", case_id=outcome.case.id) + "#timeline")
 
 
