@@ -53,6 +53,35 @@ def live_server(app):
         thread.join(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def no_server_errors_in_the_browser(request):
+    """A browser test fails on any 5xx or unhandled exception the live server answered with, even if
+    the page that came back happened to satisfy the assertions."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    from flask import got_request_exception, request_finished
+
+    app = request.getfixturevalue("app")
+    failures = []
+
+    def finished(sender, response, **_):
+        if response.status_code >= 500:
+            failures.append(f"HTTP {response.status_code}")
+
+    def crashed(sender, exception, **_):
+        failures.append(repr(exception))
+
+    request_finished.connect(finished, app)
+    got_request_exception.connect(crashed, app)
+    try:
+        yield
+    finally:
+        request_finished.disconnect(finished, app)
+        got_request_exception.disconnect(crashed, app)
+    assert failures == [], f"the server failed while the browser used it: {failures}"
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not os.path.exists(CHROMIUM):

@@ -18,8 +18,7 @@ from models import Cadre, Case, Position, Sanction, Submission, db
 from workflow import intake, terms
 from workflow.clock import LOCAL_TZ
 
-from .person import (action, card, case_facts, expect_recorded, expect_state, main_menu, open_case, sign_in, sign_out,
-                     submit)
+from .person import action, card, case_facts, expect_recorded, expect_state, main_menu, open_case, sign_in, sign_out, submit
 
 pytestmark = pytest.mark.browser
 TRACK = "adjustment"

@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from models import Cadre, Case, db
 from workflow import terms
 
-from .person import (action, case_facts, expect_recorded, expect_state, main_menu, open_case, sign_in, sign_out,
-                     submit)
+from .person import action, case_facts, expect_recorded, expect_state, main_menu, open_case, sign_in, sign_out, submit
 
 pytestmark = pytest.mark.browser
 TRACK = "promotion"
