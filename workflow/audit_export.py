@@ -1,7 +1,9 @@
 """Audit exports: CSV (UTF-8 with BOM for Excel), XLSX and JSON Lines, streamed to a file.
 
 Memory stays flat: rows are read in batches and written as they come (openpyxl write-only mode
-for XLSX). Each export states its row count, SHA-256 and the chain head it was cut from, and is
+for XLSX). CSV is written by the database where it can: on PostgreSQL ``COPY (SELECT …) TO STDOUT``
+with every cell formatted in SQL, on SQLite a bare cursor over SQL-formatted rows; both give the
+same bytes. Each export states its row count, SHA-256 and the chain head it was cut from, and is
 itself an audit event.
 """
 import csv
@@ -9,7 +11,8 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce
 
@@ -87,27 +90,72 @@ def safe_cell(value):
     return value
 
 
-def _row(event, username):
-    return (
-        event.id, event.occurred_at.isoformat(), username or "", event.kind, event.case_id, event.cadre_id, event.unit_id,
-        event.summary,
-        json.dumps(event.before, ensure_ascii=False, sort_keys=True) if event.before is not None else "",
-        json.dumps(event.after, ensure_ascii=False, sort_keys=True) if event.after is not None else "",
-        event.prev_hash, event.hash,
-    )
+def _safe(text):
+    return "'" + text if text[:1] in _FORMULA_SET else text
 
 
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode  # = json.dumps(v, ensure_ascii=False, sort_keys=True)
-_DECODE = json.JSONDecoder().decode
+_FORMULA_SET = frozenset(FORMULA_START)
+
+
+# --- the JSON cells ----------------------------------------------------------------------------
+#
+# ``before`` and ``after`` are shown as PostgreSQL prints them as jsonb (``before::jsonb::text``),
+# on every backend and in every format, so that PostgreSQL can write the CSV by itself (COPY) and a
+# CSV cut on SQLite is the same file: non-ASCII as itself (readable Chinese), ", " and ": " between
+# items, an object's keys in jsonb's order (the shorter key first, then by code point), a number as
+# PostgreSQL's numeric prints it (1e-05 is 0.00001). A JSON null is an empty cell. A stored text
+# holding \u0000 (which jsonb cannot hold) is shown as stored.
+
+
+class _FloatSeen(Exception):
+    pass
+
+
+def _jsonb_key(pair):
+    return len(pair[0].encode("utf-8", "surrogatepass")), pair[0]
+
+
+def _jsonb_object(pairs):
+    if len(pairs) > 1:
+        pairs.sort(key=_jsonb_key)  # stable: of a repeated key the last value wins, as in jsonb
+    return dict(pairs)
+
+
+def _float_seen(text):
+    raise _FloatSeen
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_DECODE = json.JSONDecoder(object_pairs_hook=_jsonb_object, parse_float=_float_seen).decode
+_DECODE_EXACT = json.JSONDecoder(object_pairs_hook=_jsonb_object, parse_float=Decimal).decode
 
 
 def _json_cell(text):
-    """The stored JSON as the export writes it (readable Chinese, sorted keys); empty for null."""
+    """The stored JSON text as the export shows it (see above); empty for null."""
     if text is None:
         return ""
-    value = _DECODE(text)
+    if "\\u0000" in text:
+        return text
+    try:
+        value = _DECODE(text)
+    except _FloatSeen:  # rare: a number with a fraction or an exponent, written as numeric prints it
+        value = _DECODE_EXACT(text)
+        return "" if value is None else _render_exact(value)
     return "" if value is None else _ENCODE(value)
 
+
+def _render_exact(value):
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_ENCODE(k)}: {_render_exact(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_render_exact, value)) + "]"
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text[1:] if value.is_zero() and text.startswith("-") else text
+    return _ENCODE(value)
+
+
+# --- rows through the ORM (XLSX, JSON Lines; CSV on other databases) ---------------------------
 
 def _raw_batches(session, filters, batch=5000):
     table = AuditEvent.__table__
@@ -119,9 +167,8 @@ def _raw_batches(session, filters, batch=5000):
 
 
 def _batches(session, filters, batch=5000):
-    """The export's rows in batches of plain tuples, as ``_row`` would make them, streamed: no ORM
-    objects (memory stays flat), the timestamp read as stored (UTC) and the JSON columns as text
-    (parsed once, here, instead of by the driver and again for the export)."""
+    """The export's rows in batches of plain tuples, streamed: no ORM objects (memory stays flat),
+    the timestamp read as stored (UTC) and the JSON columns as text (parsed once, here)."""
     for rows in _raw_batches(session, filters, batch):
         yield [(r[0], r[1].isoformat() + "+00:00", r[2] or "", r[3], r[4], r[5], r[6], r[7], _json_cell(r[8]), _json_cell(r[9]),
                 r[10], r[11]) for r in rows]
@@ -135,13 +182,6 @@ def _csv_batches(session, filters, batch=5000):
                 _safe(_json_cell(r[8])), _safe(_json_cell(r[9])), r[10], r[11]) for r in rows]
 
 
-def _safe(text):
-    return "'" + text if text[:1] in _FORMULA_SET else text
-
-
-_FORMULA_SET = frozenset(FORMULA_START)
-
-
 def _rows(session, filters, batch=5000):
     for rows in _batches(session, filters, batch):
         yield from rows
@@ -151,23 +191,197 @@ def write(session, fmt, path, filters: Filters) -> tuple[int, str]:
     """Write the export; returns (row count, SHA-256 of the file)."""
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format '{fmt}'; choose one of {', '.join(FORMATS)}.")
+    if fmt == "csv":
+        return _write_csv(session, path, filters)
     rows = 0
     if fmt == "xlsx":
         rows = _write_xlsx(session, path, filters)
     else:
-        with open(path, "w", encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="") as out:
-            if fmt == "csv":
-                writer = csv.writer(out)
-                writer.writerow(COLUMNS)
-                for batch in _csv_batches(session, filters):
-                    writer.writerows(batch)
-                    rows += len(batch)
-            else:
-                encode = json.JSONEncoder(ensure_ascii=False).encode
-                for batch in _batches(session, filters):
-                    out.write("".join(encode(dict(zip(COLUMNS, row, strict=True))) + "\n" for row in batch))
-                    rows += len(batch)
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            encode = json.JSONEncoder(ensure_ascii=False).encode
+            for batch in _batches(session, filters):
+                out.write("".join(encode(dict(zip(COLUMNS, row, strict=True))) + "\n" for row in batch))
+                rows += len(batch)
     return rows, file_sha256(path)
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+#
+# The same bytes on every backend: a UTF-8 BOM (so Excel shows Chinese), the header, then the rows
+# in id order, as Python's csv module writes them: CRLF after each row, a field quoted only when it
+# holds a comma, a quote or a line break, an empty text and a NULL both an empty field. PostgreSQL
+# writes the rows itself (COPY … TO STDOUT, every cell formatted in SQL); SQLite formats in SQL as
+# well and Python renders only the JSON cells; any other database goes through the ORM. The row
+# count and the SHA-256 are taken as the bytes go to the file.
+
+_CSV_START = b"\xef\xbb\xbf" + ",".join(COLUMNS).encode() + b"\r\n"
+
+
+class _HashingFile:
+    def __init__(self, out):
+        self.out, self.digest = out, hashlib.sha256()
+
+    def write(self, data):
+        self.digest.update(data)
+        self.out.write(data)
+
+
+def _write_csv(session, path, filters):
+    connection = session.connection()
+    dialect = connection.dialect.name
+    driver = connection.connection.driver_connection
+    with open(path, "wb") as handle:
+        out = _HashingFile(handle)
+        out.write(_CSV_START)
+        if dialect == "postgresql" and _psycopg_utf8(driver):
+            rows = _csv_postgresql(driver, filters, out)
+        elif dialect == "sqlite":
+            rows = _csv_sqlite(driver, filters, out)
+        else:
+            rows = _csv_orm(session, filters, out)
+    return rows, out.digest.hexdigest()
+
+
+def _psycopg_utf8(driver):
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - the app's PostgreSQL driver is psycopg 3
+        return False
+    return isinstance(driver, psycopg.Connection) and driver.info.encoding == "utf-8"
+
+
+def _csv_orm(session, filters, out):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    rows = 0
+    for batch in _csv_batches(session, filters):
+        writer.writerows(batch)
+        out.write(buffer.getvalue().encode("utf-8"))
+        buffer.seek(0)
+        buffer.truncate()
+        rows += len(batch)
+    return rows
+
+
+_FROM = "FROM audit_event e LEFT JOIN app_user u ON u.id = e.actor_id"
+
+
+def _where(filters, mark):
+    """``query``'s filters as SQL over ``_FROM``, ``mark`` the placeholder; unit ids written in."""
+    clauses, params = [], []
+
+    def when(sql, *values):
+        clauses.append(sql.replace("?", mark))
+        params.extend(values)
+
+    if filters.since:
+        when("e.occurred_at >= ?", _stored_time(_utc_start(filters.since), mark))
+    if filters.until:
+        when("e.occurred_at < ?", _stored_time(_utc_start(filters.until + timedelta(days=1)), mark))
+    if filters.unit_ids is not None:
+        ids = ", ".join(str(int(u)) for u in sorted(filters.unit_ids))
+        scope = f"e.unit_id IN ({ids})" if ids else "1 = 0"
+        when(f"({scope} OR e.unit_id IS NULL)" if filters.include_unitless else scope)
+    if filters.unit:
+        when("e.unit_id = ?", int(filters.unit))
+    if filters.case:
+        when("e.case_id = ?", int(filters.case))
+    if filters.cadre:
+        when("e.cadre_id = ?", int(filters.cadre))
+    if filters.actor:
+        when("u.username = ?", filters.actor)
+    if filters.kind:
+        when("e.kind = ?", filters.kind)
+    if filters.up_to_id is not None:
+        when("e.id <= ?", int(filters.up_to_id))
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _stored_time(moment, mark):
+    """A moment as the column holds it: naive UTC (on SQLite, the text SQLAlchemy writes)."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive if mark == "%s" else naive.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+# A text cell neutralised when it starts like a formula; an empty text as NULL (COPY would quote it).
+_PG_TEXT = "NULLIF(CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END, '')"
+_PG_JSON = "CASE WHEN strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::text ELSE NULLIF(e.{0}::jsonb::text, 'null') END"
+# As Python's isoformat: the microseconds only when there are some.
+_PG_TIME = ("to_char(e.occurred_at, CASE WHEN date_trunc('second', e.occurred_at) = e.occurred_at "
+            "THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"' END)")
+_CELLS = ("id", "occurred", "actor", "kind", "case_id", "cadre_id", "unit_id", "summary", "before", "after", "prev_hash",
+          "hash")
+
+
+def _postgresql_copy(where):
+    inner = (f"SELECT e.id, {_PG_TIME} AS occurred, u.username AS actor, e.kind, e.case_id, e.cadre_id, e.unit_id, "
+             f"e.summary, {_PG_JSON.format('before')} AS before, {_PG_JSON.format('after')} AS after, e.prev_hash, "
+             f"e.hash {_FROM}{where} ORDER BY e.id OFFSET 0")  # OFFSET 0: each JSON cell is rendered once
+    cells = ", ".join(_PG_TEXT.format(c) if c in ("actor", "kind", "summary", "before", "after") else c for c in _CELLS)
+    return f"COPY (SELECT {cells} FROM ({inner}) AS x ORDER BY id) TO STDOUT WITH (FORMAT csv)"
+
+
+def _csv_postgresql(conn, filters, out, batch=2000):
+    """COPY sends one row per block, ending in LF: written with CRLF, as the csv module ends rows."""
+    where, params = _where(filters, "%s")
+    rows, pending = 0, []
+    with conn.cursor() as cursor, cursor.copy(_postgresql_copy(where), params or None) as copy:
+        for block in copy:
+            pending.append(block[:-1])
+            if len(pending) >= batch:
+                rows += len(pending)
+                pending.append(b"")
+                out.write(b"\r\n".join(pending))
+                pending = []
+    if pending:
+        rows += len(pending)
+        pending.append(b"")
+        out.write(b"\r\n".join(pending))
+    return rows
+
+
+_SQLITE_TEXT = "CASE WHEN substr({0}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) THEN '''' || {0} ELSE {0} END"
+_SQLITE_TIME = ("substr(e.occurred_at, 1, 10) || 'T' || CASE WHEN substr(e.occurred_at, 20) IN ('', '.000000') "
+                "THEN substr(e.occurred_at, 12, 8) ELSE substr(e.occurred_at, 12) END || '+00:00'")
+_SQLITE_JSON = "CASE WHEN e.{0} IS NULL THEN NULL ELSE cadreflow_export_json(CAST(e.{0} AS TEXT)) END"  # NUMERIC affinity
+
+
+def _csv_sqlite(conn, filters, out, batch=2000):
+    where, params = _where(filters, "?")
+    statement = (f"SELECT e.id, {_SQLITE_TIME}, {_SQLITE_TEXT.format('u.username')}, {_SQLITE_TEXT.format('e.kind')}, "
+                 f"e.case_id, e.cadre_id, e.unit_id, {_SQLITE_TEXT.format('e.summary')}, {_SQLITE_JSON.format('before')}, "
+                 f"{_SQLITE_JSON.format('after')}, e.prev_hash, e.hash {_FROM}{where} ORDER BY e.id")
+    conn.create_function("cadreflow_export_json", 1, _json_cells(), deterministic=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    rows = 0
+    try:
+        cursor = conn.execute(statement, params)
+        while chunk := cursor.fetchmany(batch):
+            writer.writerows(chunk)
+            out.write(buffer.getvalue().encode("utf-8"))
+            buffer.seek(0)
+            buffer.truncate()
+            rows += len(chunk)
+        cursor.close()
+    finally:
+        conn.create_function("cadreflow_export_json", 1, None)
+    return rows
+
+
+def _json_cells(limit=10_000):
+    """``_safe(_json_cell(text))``, remembering recent texts (many events carry the same JSON)."""
+    seen = {}
+
+    def cell(text):
+        shown = seen.get(text)
+        if shown is None:
+            if len(seen) >= limit:
+                seen.clear()
+            shown = seen[text] = _safe(_json_cell(text))
+        return shown
+
+    return cell
 
 
 def _write_xlsx(session, path, filters):
