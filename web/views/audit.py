@@ -15,12 +15,13 @@ from sqlalchemy import func, select
 
 from forms import whole_number
 from forms.audit import AuditFilterForm, ExportForm
-from models import Unit, db
+from models import AuditEvent, Case, Unit, User, db
 from workflow import audit_export, clock
 from workflow.audit import event_label
 from workflow.audit_verify import verify
 from workflow.i18n import _, _l
 
+from ..helpers import ListSort, page_arg
 from .access import my_units
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -35,6 +36,57 @@ CHAIN_PROBLEMS = {
     "the chain head does not match the last event (events at the end were removed or added)":
         _l("the chain head does not match the last event (events at the end were removed or added)"),
 }
+
+
+# The columns the trail sorts by, and the way a first click sorts each. Among equals the newest event
+# comes first (the id breaks every tie), so the order is total and the same on every backend.
+SORTS = {"time": "desc", "actor": "asc", "kind": "asc", "case": "asc"}
+
+
+def _page_of_events(query, sort, page, size):
+    """(rows, total) of one page of the trail, read through indexes whatever the sort, at millions of events.
+
+    Time is the chain's own order (events are appended as they happen): the primary key. By case:
+    the events with a case through the case_id index, then those without one by id. By kind or actor
+    the events fall into few groups (a kind, a user, or no user): one grouped count (which gives the
+    total, in the pass the page's count makes anyway) says which groups the page spans and where,
+    and each is read newest first by its own index; the groups are ordered here, the actors by name."""
+    query = query.order_by(None)
+    offset, newest = (page - 1) * size, AuditEvent.id.desc()
+    if sort.key == "time":
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        order = newest if sort.descending else AuditEvent.id.asc()
+        return db.session.execute(query.order_by(order).offset(offset).limit(size)).all(), total
+    if sort.key == "case":
+        events = query.subquery()
+        total, with_case = db.session.execute(select(func.count(), func.count(events.c.case_id))).one()
+        by_case = AuditEvent.case_id.desc() if sort.descending else AuditEvent.case_id.asc()
+        spans = [(query.where(AuditEvent.case_id.is_not(None)).order_by(by_case, newest), with_case),
+                 (query.where(AuditEvent.case_id.is_(None)).order_by(newest), total - with_case)]
+    else:
+        column = AuditEvent.kind if sort.key == "kind" else AuditEvent.actor_id
+        events = query.subquery()
+        counts = db.session.execute(select(events.c[column.key], func.count()).group_by(events.c[column.key])).all()
+        if sort.key == "kind":
+            names = {value: value for value, _count in counts}
+        else:
+            ids = [value for value, _count in counts if value is not None]
+            names = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()) if ids else {}
+        known = sorted((c for c in counts if c[0] is not None), key=lambda c: (names.get(c[0]) or "", c[0]), reverse=sort.descending)
+        groups = known + [c for c in counts if c[0] is None]  # events without an actor last, either way
+        total = sum(count for _value, count in groups)
+        spans = [(query.where(column == value if value is not None else column.is_(None)).order_by(newest), count)
+                 for value, count in groups]
+    rows = []
+    for span, count in spans:
+        if offset >= count:
+            offset -= count
+            continue
+        rows += db.session.execute(span.offset(offset).limit(size - len(rows))).all()
+        offset = 0
+        if len(rows) >= size:
+            break
+    return rows, total
 
 
 def _scope_filters(form):
@@ -61,14 +113,15 @@ def events():
     form.validate()
     filters = _scope_filters(form) if not form.errors else audit_export.Filters(unit_ids=set())
     size = current_app.config["PAGE_SIZE"]
-    raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 1_000_000)) if raw.isdecimal() else 1
-    query = audit_export.query(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.offset((page - 1) * size).limit(size)).all()
+    page = page_arg(1_000_000)
+    sort = ListSort(SORTS, "time")
+    rows, total = _page_of_events(audit_export.query(filters), sort, page, size)
+    case_ids = {e.case_id for e, _username in rows if e.case_id}
+    references = dict(db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all()) if case_ids else {}
     export_form = ExportForm(request.args)
     return render_template("audit/events.html", form=form, rows=rows, page=page, pages=max(1, -(-total // size)),
-                           total=total, export_form=export_form, event_label=event_label), 422 if form.errors else 200
+                           total=total, export_form=export_form, event_label=event_label, sort=sort,
+                           references=references), 422 if form.errors else 200
 
 
 @bp.get("/verify")

@@ -2,6 +2,7 @@
 with a receipt code to check progress; and the officers' inbox that turns them into cases."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
 
 from forms import whole_number
@@ -10,11 +11,31 @@ from models import Cadre, Position, Submission, Unit, db
 from workflow import intake
 from workflow.errors import Refused
 from workflow.i18n import _
-from workflow.terms import RANKS, label
+from workflow.terms import CLUE_CATEGORIES, RANKS, label
 
+from ..helpers import ListSort, page_arg
 from .access import my_units
 
 bp = Blueprint("intake", __name__)
+# The inbox sorts by when a submission arrived (newest first, the default), by a clue's category (by
+# its name in the reader's language; submissions without one last) or by status (new, accepted,
+# dismissed); the newest first among equals, then the id, so that the order is total.
+SORTS = {"received": "desc", "category": "asc", "status": "asc"}
+STATUS_ORDER = {"new": 0, "accepted": 1, "dismissed": 2}
+
+
+def _order(sort):
+    newest = [Submission.received_at.desc(), Submission.id.desc()]
+    if sort.key == "received":
+        return newest if sort.descending else [Submission.received_at.asc(), Submission.id.asc()]
+    if sort.key == "category":
+        names = {code: label(CLUE_CATEGORIES, code) for code in CLUE_CATEGORIES}
+        column = sql_case(names, value=Submission.category, else_=Submission.category)
+        first = [Submission.category == ""]  # false first: the ones with a category
+    else:
+        column = sql_case(STATUS_ORDER, value=Submission.status, else_=len(STATUS_ORDER))
+        first = []
+    return [*first, column.desc() if sort.descending else column.asc(), *newest]
 
 
 def _unit_choices(form):
@@ -74,10 +95,10 @@ def inbox():
     if status in intake.STATUS:
         query = query.where(Submission.status == status)
     size = current_app.config["PAGE_SIZE"]
-    raw = request.args.get("page", "1")
-    page = max(1, min(int(raw), 100000)) if raw.isdecimal() else 1
+    page = page_arg()
+    sort = ListSort(SORTS, "received")
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    items = db.session.scalars(query.order_by(Submission.received_at.desc()).offset((page - 1) * size).limit(size)).all()
+    items = db.session.scalars(query.order_by(*_order(sort)).offset((page - 1) * size).limit(size)).all()
     cadres = {u: db.session.scalars(select(Cadre).where(Cadre.unit_id == u).order_by(Cadre.name)).all() for u in {i.unit_id for i in items}}
     positions = db.session.scalars(select(Position).where(Position.unit_id.in_(scope)).order_by(Position.unit_id, Position.id)).all()
     forms = {}
@@ -89,7 +110,7 @@ def inbox():
         accept_form.position_id.choices = [("", "—")] + [(p.id, p.label) for p in positions]
         forms[item.id] = (accept_form, DismissForm(prefix=f"d{item.id}"), FeedbackForm(prefix=f"f{item.id}"))
     return render_template("intake/inbox.html", items=items, forms=forms, status=status, page=page,
-                           pages=max(1, -(-total // size)), total=total)
+                           pages=max(1, -(-total // size)), total=total, sort=sort)
 
 
 @bp.post("/intake/<int:submission_id>/<action>")
