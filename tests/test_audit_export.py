@@ -57,6 +57,18 @@ def _append(summary, before, after, *, actor=None, at=AT, **keys):
     return event
 
 
+@pytest.fixture(autouse=True)
+def _fast_path_only(monkeypatch):
+    """The CSV is written by the backend's own route (COPY, bare SQLite cursor), never the ORM one."""
+    orm = audit_export._csv_orm
+
+    def refuse(*args):
+        raise AssertionError("the CSV went through the ORM path")
+
+    monkeypatch.setattr(audit_export, "_csv_orm", refuse)
+    monkeypatch.setattr(audit_export, "_orm_path", orm, raising=False)
+
+
 def _export(fmt, tmp_path, filters=None, name="out"):
     path = tmp_path / f"{name}.{fmt}"
     rows, sha = audit_export.write(db.session, fmt, str(path), filters or audit_export.Filters(kind="probe"))
@@ -68,7 +80,7 @@ def _orm_csv(filters):
     handle = io.BytesIO()
     out = audit_export._HashingFile(handle)
     out.write(audit_export._CSV_START)
-    audit_export._csv_orm(db.session, filters, out)
+    audit_export._orm_path(db.session, filters, out)
     return handle.getvalue()
 
 

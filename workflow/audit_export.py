@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from operator import itemgetter
 
 from sqlalchemy import DateTime, Text, cast, or_, select, type_coerce
 
@@ -111,14 +112,19 @@ class _FloatSeen(Exception):
     pass
 
 
-def _jsonb_key(pair):
-    return len(pair[0].encode("utf-8", "surrogatepass")), pair[0]
-
-
-def _jsonb_object(pairs):
-    if len(pairs) > 1:
-        pairs.sort(key=_jsonb_key)  # stable: of a repeated key the last value wins, as in jsonb
-    return dict(pairs)
+def _jsonb_object(pairs, _orders={}, _key=itemgetter(0)):  # noqa: B006 - the cache of key orders
+    """An object's items in jsonb's order; the order of each run of keys is worked out once."""
+    if len(pairs) < 2:
+        return dict(pairs)
+    keys = tuple(map(_key, pairs))
+    order = _orders.get(keys)
+    if order is None:
+        if len(_orders) >= 10_000:
+            _orders.clear()
+        # stable: of a repeated key the last value wins, as in jsonb
+        ranked = sorted(range(len(keys)), key=lambda i: (len(keys[i].encode("utf-8", "surrogatepass")), keys[i]))
+        order = _orders[keys] = () if ranked == list(range(len(keys))) else tuple(ranked)
+    return dict(map(pairs.__getitem__, order)) if order else dict(pairs)
 
 
 def _float_seen(text):
@@ -221,6 +227,12 @@ class _HashingFile:
     def __init__(self, out):
         self.out, self.digest = out, hashlib.sha256()
 
+    def restart(self):
+        self.out.seek(0)
+        self.out.truncate()
+        self.digest = hashlib.sha256()
+        self.write(_CSV_START)
+
     def write(self, data):
         self.digest.update(data)
         self.out.write(data)
@@ -232,7 +244,7 @@ def _write_csv(session, path, filters):
     driver = connection.connection.driver_connection
     with open(path, "wb") as handle:
         out = _HashingFile(handle)
-        out.write(_CSV_START)
+        out.restart()
         if dialect == "postgresql" and _psycopg_utf8(driver):
             rows = _csv_postgresql(driver, filters, out)
         elif dialect == "sqlite":
@@ -305,7 +317,9 @@ def _stored_time(moment, mark):
 
 # A text cell neutralised when it starts like a formula; an empty text as NULL (COPY would quote it).
 _PG_TEXT = "NULLIF(CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END, '')"
-_PG_JSON = "CASE WHEN strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::text ELSE NULLIF(e.{0}::jsonb::text, 'null') END"
+_PG_JSON = "NULLIF(e.{0}::jsonb::text, 'null')"
+# jsonb cannot hold \u0000: a stored text with one is shown as stored (tried when the first COPY meets one).
+_PG_JSON_GUARDED = "CASE WHEN strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::text ELSE NULLIF(e.{0}::jsonb::text, 'null') END"
 # As Python's isoformat: the microseconds only when there are some.
 _PG_TIME = ("to_char(e.occurred_at, CASE WHEN date_trunc('second', e.occurred_at) = e.occurred_at "
             "THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"' END)")
@@ -313,19 +327,35 @@ _CELLS = ("id", "occurred", "actor", "kind", "case_id", "cadre_id", "unit_id", "
           "hash")
 
 
-def _postgresql_copy(where):
+def _postgresql_copy(where, guarded=False):
+    json_cell = _PG_JSON_GUARDED if guarded else _PG_JSON
     inner = (f"SELECT e.id, {_PG_TIME} AS occurred, u.username AS actor, e.kind, e.case_id, e.cadre_id, e.unit_id, "
-             f"e.summary, {_PG_JSON.format('before')} AS before, {_PG_JSON.format('after')} AS after, e.prev_hash, "
+             f"e.summary, {json_cell.format('before')} AS before, {json_cell.format('after')} AS after, e.prev_hash, "
              f"e.hash {_FROM}{where} ORDER BY e.id OFFSET 0")  # OFFSET 0: each JSON cell is rendered once
     cells = ", ".join(_PG_TEXT.format(c) if c in ("actor", "kind", "summary", "before", "after") else c for c in _CELLS)
     return f"COPY (SELECT {cells} FROM ({inner}) AS x ORDER BY id) TO STDOUT WITH (FORMAT csv)"
 
 
-def _csv_postgresql(conn, filters, out, batch=2000):
-    """COPY sends one row per block, ending in LF: written with CRLF, as the csv module ends rows."""
+def _csv_postgresql(conn, filters, out):
+    from psycopg.errors import UntranslatableCharacter
+
     where, params = _where(filters, "%s")
+    with conn.cursor() as cursor:
+        cursor.execute("SAVEPOINT cadreflow_audit_export")
+        try:
+            rows = _copy_rows(cursor, _postgresql_copy(where), params, out)
+        except UntranslatableCharacter:  # \u0000 in a stored JSON text: again, with the guard
+            cursor.execute("ROLLBACK TO SAVEPOINT cadreflow_audit_export")
+            out.restart()
+            rows = _copy_rows(cursor, _postgresql_copy(where, guarded=True), params, out)
+        cursor.execute("RELEASE SAVEPOINT cadreflow_audit_export")
+    return rows
+
+
+def _copy_rows(cursor, statement, params, out, batch=2000):
+    """COPY sends one row per block, ending in LF: written with CRLF, as the csv module ends rows."""
     rows, pending = 0, []
-    with conn.cursor() as cursor, cursor.copy(_postgresql_copy(where), params or None) as copy:
+    with cursor.copy(statement, params or None) as copy:
         for block in copy:
             pending.append(block[:-1])
             if len(pending) >= batch:
@@ -369,16 +399,18 @@ def _csv_sqlite(conn, filters, out, batch=2000):
     return rows
 
 
-def _json_cells(limit=10_000):
-    """``_safe(_json_cell(text))``, remembering recent texts (many events carry the same JSON)."""
+def _json_cells(limit=10_000, longest=500):
+    """``_safe(_json_cell(text))``, remembering recent short texts (many events carry the same JSON)."""
     seen = {}
 
     def cell(text):
         shown = seen.get(text)
         if shown is None:
-            if len(seen) >= limit:
-                seen.clear()
-            shown = seen[text] = _safe(_json_cell(text))
+            shown = _safe(_json_cell(text))
+            if len(text) <= longest:
+                if len(seen) >= limit:
+                    seen.clear()
+                seen[text] = shown
         return shown
 
     return cell
