@@ -214,7 +214,7 @@ ENDPOINTS: dict[str, Rule] = {
     "dashboard.index": signed_in("Dashboard of the user's units", "工作台", scope=UNIT_LISTS),
     "cases.list_cases": signed_in("Case list", "案件列表", scope=UNIT_LISTS),
     "cases.show": signed_in("Case page with its timeline", "案件详情", subject="case"),
-    "cases.full_record": signed_in("Full-process record (纪实) for printing", "全程纪实", subject="case"),
+    "cases.full_record": signed_in("Full-process record for printing", "全程纪实（打印）", subject="case"),
     "cadres.list_cadres": signed_in("Cadre list", "干部列表", scope=UNIT_LISTS),
     "cadres.show": signed_in("Cadre profile", "干部信息", subject="cadre"),
     "admin.rules": signed_in("Rule sets in force (read only)", "规则集（只读）"),
