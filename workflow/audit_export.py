@@ -400,13 +400,21 @@ def _csv_sqlite(conn, filters, out, batch=2000):
 
 
 def _json_cells(limit=10_000, longest=500):
-    """``_safe(_json_cell(text))``, remembering recent short texts (many events carry the same JSON)."""
-    seen = {}
+    """``_safe(_json_cell(text))`` for SQLite to call per cell (inlined: it runs for every row), and
+    remembering recent short texts (many events carry the same JSON)."""
+    seen, decode, encode, formula = {}, _DECODE, _ENCODE, _FORMULA_SET
 
     def cell(text):
         shown = seen.get(text)
         if shown is None:
-            shown = _safe(_json_cell(text))
+            try:
+                value = decode(text) if "\\u0000" not in text else None
+            except _FloatSeen:
+                shown = _json_cell(text)
+            else:
+                shown = _json_cell(text) if value is None else encode(value)  # null, or \u0000 (shown as stored)
+            if shown[:1] in formula:
+                shown = "'" + shown
             if len(text) <= longest:
                 if len(seen) >= limit:
                     seen.clear()
