@@ -1,5 +1,5 @@
-"""Sorting and paging of the list pages that had neither (issue #7 item 6): the audit trail, the
-notification centre, the deadlines page and the intake inbox.
+"""Sorting and paging of the list pages (issue #7 item 6): the audit trail, the notification
+centre, the deadlines page and the intake inbox, and the case and cadre lists both ways.
 
 Each page is read sorted by each of its keys both ways, page after page (following its "next"
 link, which must keep the sort), and the rows must come in the order the test works out itself from
@@ -428,3 +428,28 @@ def test_intake_sorting_in_chinese(web, submissions):
     web.speak("zh").login("case_officer")
     html = html_of(web, "/intake?status=all&sort=status&dir=asc")
     assert "排序：" in html and "（升序）" in html and "办理状态" in html
+
+
+# --- the case list and the cadre list: both ways too ------------------------------------------------
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_the_case_list_sorts_by_reference_both_ways_page_after_page(web, org, small_pages, direction):
+    references = [org.open_case().reference for _ in range(6)]
+    web.login("case_officer")
+    rows, pages = every_page(web, f"/cases?sort=reference&dir={direction}",
+                             lambda html: re.findall(r'<td><a href="/cases/\d+">([^<]+)</a></td>', html))
+    assert rows == sorted(references, reverse=direction == "desc") and pages == 2
+    html = html_of(web, f"/cases?sort=reference&dir={direction}")
+    assert [(value, text.startswith("Reference")) for value, text in sorted_headers(html)] == [
+        ("descending" if direction == "desc" else "ascending", True)]
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_the_cadre_list_sorts_by_name_both_ways(web, org, small_pages, direction):
+    names = [org.cadre(name=n).name for n in ("Ann", "Bo", "Cy", "Di", "Ed")]
+    web.login("case_officer")
+    rows, _pages = every_page(web, f"/cadres?sort=name&dir={direction}",
+                              lambda html: re.findall(r'<td><a href="/cadres/\d+">([^<]+)</a></td>', html))
+    assert rows == sorted(names, reverse=direction == "desc")
+    for bogus in BOGUS:
+        assert web.get(f"/cadres?sort={bogus}&dir={bogus}").status_code == 200

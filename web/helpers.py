@@ -38,12 +38,6 @@ def safe_next(target, default):
     return target
 
 
-def sort_url(key):
-    args = request.args.to_dict()
-    args.update(sort=key, page=1)
-    return url_for(request.endpoint, **request.view_args, **args)
-
-
 class ListSort:
     """How a list page is sorted: ``?sort=<key>&dir=asc|desc``, read against the page's own whitelist.
 
@@ -107,6 +101,6 @@ def init(app):
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.globals.update(
-        terms=terms, term=terms.label, page_url=page_url, sort_url=sort_url, today=clock.today_local, workflows=WORKFLOWS,
+        terms=terms, term=terms.label, page_url=page_url, today=clock.today_local, workflows=WORKFLOWS,
         record_rows=record_rows, step_title=step_title, case_diagram=case_diagram,
     )

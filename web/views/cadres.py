@@ -14,9 +14,12 @@ from workflow.influence import combined
 from workflow.rules import active_rule_set, rules_of
 from workflow.terms import ASSESSMENT, choices
 
+from ..helpers import ListSort
 from .access import load_in_scope, may, my_units
 
 bp = Blueprint("cadres", __name__)
+# Sortable columns of the cadre list and the way a first click sorts them.
+CADRE_SORTS = {"name": "asc", "unit": "asc", "rank": "asc", "since": "asc"}
 
 
 @bp.get("/cadres")
@@ -26,14 +29,15 @@ def list_cadres():
     query = select(Cadre).where(Cadre.unit_id.in_(scope))
     if q:
         query = query.where(Cadre.name.contains(q, autoescape=True))
-    sort = request.args.get("sort", "name")
-    order = {"name": Cadre.name, "rank": Cadre.rank, "unit": Cadre.unit_id, "since": Cadre.rank_since}.get(sort, Cadre.name)
+    sort = ListSort(CADRE_SORTS, "name")
+    column = {"name": Cadre.name, "rank": Cadre.rank, "unit": Cadre.unit_id, "since": Cadre.rank_since}[sort.key]
+    order = column.desc() if sort.descending else column.asc()
     size = current_app.config["PAGE_SIZE"]
     raw = request.args.get("page", "1")
     page = max(1, min(int(raw), 100000)) if raw.isdecimal() else 1
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     cadres = db.session.scalars(query.options(joinedload(Cadre.unit), joinedload(Cadre.position))
-                                .order_by(order, Cadre.id).offset((page - 1) * size).limit(size)).all()
+                                .order_by(order, Cadre.id.desc() if sort.descending else Cadre.id).offset((page - 1) * size).limit(size)).all()
     return render_template("cadres/list.html", cadres=cadres, q=q, page=page, pages=max(1, -(-total // size)),
                            total=total, sort=sort, can_edit=may("cadres.edit"))
 

@@ -20,9 +20,12 @@ from workflow.registry import WORKFLOWS, open_fields, workflow_for
 from workflow.terms import RANKS
 from workflow.terms import label as term
 
+from ..helpers import ListSort
 from .access import load_in_scope, my_units
 
 bp = Blueprint("cases", __name__)
+# Sortable columns of the case list and the way a first click sorts them.
+CASE_SORTS = {"updated": "desc", "due": "asc", "reference": "asc", "cadre": "asc"}
 
 
 @bp.get("/")
@@ -44,7 +47,7 @@ def list_cases():
     # the planner and every row); the cadre is joined only when its name is searched or sorted on.
     everything = len(units) == db.session.scalar(select(func.count()).select_from(Unit))
     query = select(Case) if everything else select(Case).where(Case.unit_id.in_(scope))
-    if form.q.data or request.args.get("sort") == "cadre":
+    if form.q.data or request.args.get("sort") == "cadre":  # (ListSort below takes "cadre" only from the whitelist)
         query = query.join(Case.cadre)
     if form.track.data:
         query = query.where(Case.track == form.track.data)
@@ -54,15 +57,17 @@ def list_cases():
         query = query.where(Case.unit_id == int(form.unit.data))
     if form.q.data:
         query = query.where(Cadre.name.contains(form.q.data.strip()[:60], autoescape=True))
-    sort = request.args.get("sort", "updated")
-    order = {"updated": Case.updated_at.desc(), "due": Case.due_on.asc().nulls_last(), "reference": Case.reference,
-             "cadre": Cadre.name}.get(sort, Case.updated_at.desc())
+    sort = ListSort(CASE_SORTS, "updated")
+    column = {"updated": Case.updated_at, "due": Case.due_on, "reference": Case.reference, "cadre": Cadre.name}[sort.key]
+    order = column.desc() if sort.descending else column.asc()
+    if sort.key == "due":  # cases without a deadline after those with one, both ways
+        order = order.nulls_last()
     page = _page_arg()
     size = current_app.config["PAGE_SIZE"]
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     cases = db.session.scalars(
         query.options(joinedload(Case.cadre), joinedload(Case.unit), joinedload(Case.target_position))
-        .order_by(order, Case.id.desc()).offset((page - 1) * size).limit(size)
+        .order_by(order, Case.id.desc() if sort.descending else Case.id.asc()).offset((page - 1) * size).limit(size)
     ).all()
     return render_template("cases/list.html", cases=cases, form=form, page=page, pages=max(1, -(-total // size)),
                            total=total, sort=sort)
