@@ -323,17 +323,16 @@ _PG_JSON_GUARDED = "CASE WHEN strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::
 # As Python's isoformat: the microseconds only when there are some.
 _PG_TIME = ("to_char(e.occurred_at, CASE WHEN date_trunc('second', e.occurred_at) = e.occurred_at "
             "THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"' END)")
-_CELLS = ("id", "occurred", "actor", "kind", "case_id", "cadre_id", "unit_id", "summary", "before", "after", "prev_hash",
-          "hash")
 
 
 def _postgresql_copy(where, guarded=False):
     json_cell = _PG_JSON_GUARDED if guarded else _PG_JSON
-    inner = (f"SELECT e.id, {_PG_TIME} AS occurred, u.username AS actor, e.kind, e.case_id, e.cadre_id, e.unit_id, "
-             f"e.summary, {json_cell.format('before')} AS before, {json_cell.format('after')} AS after, e.prev_hash, "
-             f"e.hash {_FROM}{where} ORDER BY e.id OFFSET 0")  # OFFSET 0: each JSON cell is rendered once
-    cells = ", ".join(_PG_TEXT.format(c) if c in ("actor", "kind", "summary", "before", "after") else c for c in _CELLS)
-    return f"COPY (SELECT {cells} FROM ({inner}) AS x ORDER BY id) TO STDOUT WITH (FORMAT csv)"
+    # Rendered jsonb can start like a formula only as a negative number: only then is it looked at twice.
+    json_safe = "CASE WHEN left(ltrim(e.{0}::text, E' \\t\\n\\r'), 1) = '-' THEN " + _PG_TEXT.format(json_cell) + " ELSE " + json_cell + " END"
+    cells = (f"e.id, {_PG_TIME}, {_PG_TEXT.format('u.username')}, {_PG_TEXT.format('e.kind')}, e.case_id, e.cadre_id, "
+             f"e.unit_id, {_PG_TEXT.format('e.summary')}, {json_safe.format('before')}, {json_safe.format('after')}, "
+             f"e.prev_hash, e.hash")
+    return f"COPY (SELECT {cells} {_FROM}{where} ORDER BY e.id) TO STDOUT WITH (FORMAT csv)"
 
 
 def _csv_postgresql(conn, filters, out):
