@@ -316,7 +316,7 @@ def _stored_time(moment, mark):
 
 
 # A text cell neutralised when it starts like a formula; an empty text as NULL (COPY would quote it).
-_PG_TEXT = "NULLIF(CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', E'\\t', E'\\r') THEN '''' || {0} ELSE {0} END, '')"
+_PG_TEXT = "NULLIF(CASE WHEN ascii({0}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {0} ELSE {0} END, '')"  # = + - @ tab CR
 _PG_JSON = "NULLIF(e.{0}::jsonb::text, 'null')"
 # jsonb cannot hold \u0000: a stored text with one is shown as stored (tried when the first COPY meets one).
 _PG_JSON_GUARDED = "CASE WHEN strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::text ELSE NULLIF(e.{0}::jsonb::text, 'null') END"
@@ -327,8 +327,9 @@ _PG_TIME = ("to_char(e.occurred_at, CASE WHEN date_trunc('second', e.occurred_at
 
 def _postgresql_copy(where, guarded=False):
     json_cell = _PG_JSON_GUARDED if guarded else _PG_JSON
-    # Rendered jsonb can start like a formula only as a negative number: only then is it looked at twice.
-    json_safe = "CASE WHEN left(ltrim(e.{0}::text, E' \\t\\n\\r'), 1) = '-' THEN " + _PG_TEXT.format(json_cell) + " ELSE " + json_cell + " END"
+    # Rendered jsonb can start like a formula only as a negative number (stored as json.dumps wrote it,
+    # with no space before): only then is it looked at twice.
+    json_safe = "CASE WHEN ascii(e.{0}::text) = 45 THEN " + _PG_TEXT.format(json_cell) + " ELSE " + json_cell + " END"
     cells = (f"e.id, {_PG_TIME}, {_PG_TEXT.format('u.username')}, {_PG_TEXT.format('e.kind')}, e.case_id, e.cadre_id, "
              f"e.unit_id, {_PG_TEXT.format('e.summary')}, {json_safe.format('before')}, {json_safe.format('after')}, "
              f"e.prev_hash, e.hash")
