@@ -1,10 +1,8 @@
 """The one door (workflow/door.py): who may act, on which case, with which version and data;
 what one step writes; the audit chain; the rule set a case is judged by; opening a case."""
 import html
-from contextlib import contextmanager
 from datetime import date
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -14,6 +12,8 @@ from workflow import audit, clock, door
 from workflow.audit import GENESIS, event_hash
 from workflow.errors import Forbidden, GuardFailed, InvalidData, NotFound, Refused, StaleCase
 from workflow.rules import active_rule_set, default_data
+
+from .reading import in_chinese
 
 
 def _state(case_id):
@@ -45,15 +45,6 @@ def refused(case, trigger, actor, data, kind, expected_version=None):
     assert type(info.value) is kind, info.value
     assert _state(case.id) == before, "a refused call wrote something"
     return info.value
-
-
-@contextmanager
-def in_chinese(app):
-    """What the door says to a reader whose browser asks for Chinese."""
-    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
-        flask_babel.refresh()
-        yield
-    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 # --- stale versions ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Chinese and English: the catalogue is complete, templates hold no untranslated text, the
 browser's language is honoured, the switcher works, dates and numbers follow the locale."""
 import re
-from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
@@ -10,6 +9,8 @@ from web.catalogue import problems, raw_template_text
 from workflow import terms
 from workflow.clock import LOCAL_TZ
 from workflow.registry import WORKFLOWS
+
+from .reading import reading
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -96,16 +97,6 @@ def test_the_switcher_is_in_every_header_and_marks_the_current_language(web):
     page = web.speak("zh").get("/login").get_data(as_text=True)
     assert re.search(r'value="zh"[^>]*aria-current="true"', page)
     assert 'action="/language"' in page and ">English<" in page
-
-
-@contextmanager
-def reading(app, accept_language):
-    """A request context in that language (the test's app context would otherwise keep the locale)."""
-    import flask_babel
-
-    with app.test_request_context(headers={"Accept-Language": accept_language}):
-        flask_babel.refresh()
-        yield
 
 
 def test_dates_and_numbers_follow_the_locale(app):

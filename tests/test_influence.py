@@ -14,10 +14,8 @@ the combined end and the measures that make it, and selection for inspection is 
 the combined period (with its sentence) and allowed from its end.
 """
 import re
-from contextlib import contextmanager
 from datetime import date
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -26,6 +24,8 @@ from workflow import clock, door
 from workflow.errors import GuardFailed
 from workflow.influence import combined, own_end
 from workflow.rules import Rules, default_data
+
+from .reading import in_chinese
 
 DEFAULTS = Rules(1, default_data())
 HEAVIEST = Rules(2, {**default_data(), "same_kind_combination": "heaviest"})
@@ -255,15 +255,6 @@ def test_cadre_page_without_measures_says_none(web, org):
 
 INSIDE = "Inside the influence period until 2027-06-10 (Party warning, Government sanction: demerit)."
 INSIDE_ZH = "处于影响期内，影响期至2027-06-10（党内警告、政务记过）。"
-
-
-@contextmanager
-def in_chinese(app):
-    """What the door says to a reader whose browser asks for Chinese."""
-    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
-        flask_babel.refresh()
-        yield
-    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 def _select(org, case, **overrides):

@@ -4,10 +4,8 @@ Every refusal is checked for its exact sentence and for having written nothing. 
 starts on 2026-03-02 (``travel``); the scripted demo path (demo/paths.py) holds the decision
 meeting on 2026-03-22 and starts publicity on 2026-03-24, which ends on 2026-03-30.
 """
-from contextlib import contextmanager
 from datetime import date, timedelta
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -15,6 +13,8 @@ from models import AuditEvent, Case, Position, RuleSet, Sanction, StepRecord, db
 from workflow import clock, door
 from workflow.errors import GuardFailed, InvalidData, Refused, WrongState
 from workflow.rules import default_data
+
+from .reading import in_chinese
 
 # --- sentences (English, the tests' language; the Chinese where a test reads in Chinese) -----
 EXCEPTION_HINT = "Record an approved exception for an outstanding performer, or choose another cadre."
@@ -59,15 +59,6 @@ PERSONNEL_FILE = "Personnel file reviewed"
 PERSONAL_MATTERS = "Personal-matters report verified"
 INTEGRITY = "Integrity opinion received"
 COMPLAINTS = "Specific complaints investigated"
-
-
-@contextmanager
-def in_chinese(app):
-    """What the door says to a reader whose browser asks for Chinese."""
-    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
-        flask_babel.refresh()
-        yield
-    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 # --- helpers -----------------------------------------------------------------------------

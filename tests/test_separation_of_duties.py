@@ -12,9 +12,7 @@ Every refused action changes nothing: every row of every table is the same after
 """
 import html
 import re
-from contextlib import contextmanager
 
-import flask_babel
 import pytest
 from sqlalchemy import select
 
@@ -27,6 +25,7 @@ from workflow.permissions import ADMIN_NO_CASE_ACTIONS
 from workflow.registry import WORKFLOWS
 
 from .factories import PASSWORD
+from .reading import in_chinese
 
 NOT_PROPOSER = "The person who proposed this case may not record its decision."
 NOT_PROPOSER_ZH = "动议人不得记录本案的讨论决定。"
@@ -36,15 +35,6 @@ PROMOTION_NO_OPINION_ZH = "未经党风廉政意见回复，不得记录讨论�
 ADJUSTMENT_NO_OPINION = ("No decision may be recorded without the integrity opinion: the discipline liaison records the "
                          "opinion of the discipline inspection and supervision organ first.")
 OPINION_TWICE = "The integrity opinion is already recorded; see the timeline."
-
-
-@contextmanager
-def in_chinese(app):
-    """What the door says to a reader whose browser asks for Chinese."""
-    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
-        flask_babel.refresh()
-        yield
-    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 def fingerprint():

@@ -21,10 +21,8 @@ decision meeting is on 2026-03-22, publicity starts on 2026-03-24 and (5 working
 counting the start day) ends on 2026-03-30; probation runs 12 months from the meeting, to
 2027-03-22.
 """
-from contextlib import contextmanager
 from datetime import date, timedelta
 
-import flask_babel
 import pytest
 from sqlalchemy import func, select
 
@@ -35,6 +33,7 @@ from workflow.errors import GuardFailed, Refused, WrongState
 from workflow.registry import workflow_for
 
 from .expect import WRONG, guard, ok
+from .reading import in_chinese
 
 # --- the sentences the guards are expected to give (in English, the tests' language) ----------
 CHECKS_MISSING = (
@@ -371,15 +370,6 @@ def test_release_hold_returns_to_the_state_it_was_held_from(org, travel, origin,
     if origin == "publicity":
         # Held on 03-25 with 3 working days left (26, 27, 30); released 03-30: those 3 run again from then.
         assert case.due_on == case.publicity_end == date(2026, 4, 1)
-
-
-@contextmanager
-def in_chinese(app):
-    """What the door says to a reader whose browser asks for Chinese."""
-    with app.test_request_context(headers={"Accept-Language": "zh-CN,zh;q=0.9"}):
-        flask_babel.refresh()
-        yield
-    flask_babel.refresh()  # the test's app context would otherwise keep the Chinese
 
 
 def test_every_guard_sentence_of_the_table_has_its_chinese():
