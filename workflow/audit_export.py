@@ -10,6 +10,8 @@ import csv
 import hashlib
 import io
 import json
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -353,20 +355,29 @@ def _csv_postgresql(conn, filters, out):
 
 
 def _copy_rows(cursor, statement, params, out, batch=2000):
-    """COPY sends one row per block, ending in LF: written with CRLF, as the csv module ends rows."""
-    rows, pending = 0, []
-    with cursor.copy(statement, params or None) as copy:
-        for block in copy:
-            pending.append(block[:-1])
-            if len(pending) >= batch:
-                rows += len(pending)
-                pending.append(b"")
-                out.write(b"\r\n".join(pending))
-                pending = []
-    if pending:
-        rows += len(pending)
-        pending.append(b"")
-        out.write(b"\r\n".join(pending))
+    """COPY sends one row per block, ending in LF: written with CRLF, as the csv module ends rows.
+    Hashing and writing (both free of the GIL) run in a thread beside the reading; a few batches
+    at most wait between the two."""
+    rows, pending, waiting = 0, [], deque()
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        def hand_over():
+            pending.append(b"")
+            waiting.append(writer.submit(out.write, b"\r\n".join(pending)))
+            if len(waiting) > 4:
+                waiting.popleft().result()
+
+        with cursor.copy(statement, params or None) as copy:
+            for block in copy:
+                pending.append(block[:-1])
+                if len(pending) >= batch:
+                    rows += len(pending)
+                    hand_over()
+                    pending = []
+        if pending:
+            rows += len(pending)
+            hand_over()
+        while waiting:
+            waiting.popleft().result()
     return rows
 
 
