@@ -7,6 +7,7 @@ import pytest
 
 from web.catalogue import problems, raw_template_text
 from workflow import terms
+from workflow.audit import EVENT_KINDS
 from workflow.clock import LOCAL_TZ
 from workflow.registry import WORKFLOWS
 
@@ -131,3 +132,11 @@ def test_a_lazy_message_with_user_data_is_escaped_in_a_page(app):
     with reading(app, "en"):
         html = render_template_string("{{ m }}", m=_l("Choose %(name)s.", name="<script>x</script>"))
     assert html == "Choose &lt;script&gt;x&lt;/script&gt;."
+
+
+def test_the_case_pages_audit_list_names_event_kinds_in_the_readers_language(web, org):
+    case = org.case_in("inspection")
+    web.login("auditor")
+    audit_list = web.speak("zh").get(f"/cases/{case.id}").get_data(as_text=True).split('class="audit"')[1].split("</ul>")[0]
+    assert terms.label(EVENT_KINDS, "case.opened", "zh") in audit_list
+    assert "case.opened" not in audit_list and "case.transition" not in audit_list

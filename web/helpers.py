@@ -3,6 +3,7 @@ from flask import request, url_for
 from markupsafe import Markup
 
 from workflow import clock, terms
+from workflow.audit import event_label
 from workflow.diagram import for_case as case_diagram
 from workflow.records import record_rows, step_title
 from workflow.registry import WORKFLOWS
@@ -101,6 +102,6 @@ def init(app):
     app.jinja_env.filters["local_dt"] = local_dt
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.globals.update(
-        terms=terms, term=terms.label, page_url=page_url, today=clock.today_local, workflows=WORKFLOWS,
+        terms=terms, term=terms.label, page_url=page_url, event_label=event_label, today=clock.today_local, workflows=WORKFLOWS,
         record_rows=record_rows, step_title=step_title, case_diagram=case_diagram,
     )

@@ -17,7 +17,6 @@ from forms import whole_number
 from forms.audit import AuditFilterForm, ExportForm
 from models import AuditEvent, Case, Unit, User, db
 from workflow import audit_export, clock
-from workflow.audit import event_label
 from workflow.audit_verify import verify
 from workflow.i18n import _, _l
 
@@ -120,7 +119,7 @@ def events():
     references = dict(db.session.execute(select(Case.id, Case.reference).where(Case.id.in_(case_ids))).all()) if case_ids else {}
     export_form = ExportForm(request.args)
     return render_template("audit/events.html", form=form, rows=rows, page=page, pages=max(1, -(-total // size)),
-                           total=total, export_form=export_form, event_label=event_label, sort=sort,
+                           total=total, export_form=export_form, sort=sort,
                            references=references), 422 if form.errors else 200
 
 
