@@ -15,10 +15,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure(app, overrides)
     trust_proxies(app)
     init_extensions(app)
-    init_languages(app)
+    refuse_unstorable_input(app)  # before CSRFProtect reads the form
+    init_languages(app)  # its locale reset goes first of all, before the input guard
     register_blueprints(app)
     register_error_pages(app)
-    refuse_unstorable_input(app)
     harden(app)
     register_template_helpers(app)
     register_commands(app)

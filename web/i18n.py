@@ -2,7 +2,7 @@
 reader's locale. Order of preference: the language chosen with the header's switcher (a cookie,
 kept across sign-out), then the browser's Accept-Language (Chinese when it asks for Chinese), then
 DEFAULT_LANGUAGE."""
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, refresh
@@ -46,9 +46,10 @@ def local_datetime(value, style="medium"):
 
 
 def local_number(value, digits=None):
+    """1,234 (with ``digits`` decimals: 1,234.5 → "1,234.5" for digits=1)."""
     if value is None:
         return ""
-    return format_decimal(value, format=None if digits is None else "#,##0." + "0" * digits) if digits else format_decimal(value)
+    return format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(value)
 
 
 def init(app):
@@ -60,8 +61,9 @@ def init(app):
     # {% trans %} blocks are matched with whitespace collapsed, as web/catalogue.py extracts them.
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # The locale is cached per app context, and tests keep one across requests: ask afresh each time.
-    # First of all before-request hooks: the CSRF check and the input guard may already answer.
+    # First of all before-request hooks (create_app installs the input guard before this): the input
+    # guard, the CSRF check and a 413 may answer before any view, in the reader's language.
     app.before_request_funcs.setdefault(None, []).insert(0, refresh)
     app.teardown_request(lambda _exc: refresh())
     app.jinja_env.filters.update(date=local_date, datetime=local_datetime, number=local_number)
-    app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES, is_date=lambda v: isinstance(v, date))
+    app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES)

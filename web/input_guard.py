@@ -9,7 +9,6 @@ its own view, which treats such a username as a failed (and audited) sign-in.
 from urllib.parse import unquote_to_bytes
 
 from flask import request
-from flask_babel import refresh
 
 from workflow.definition import text_problem
 from workflow.i18n import _
@@ -40,10 +39,6 @@ def init(app):
 
 
 def refuse_unstorable():
-    # The reader's language, asked afresh before anything can answer: this page, a CSRF failure and
-    # a 413 are all decided before Flask-Babel's own before-request refresh runs, and an app context
-    # kept across requests (as in the tests) may hold a locale cached outside any request.
-    refresh()
     if request.endpoint in EXEMPT:
         return None
     problem = _first_problem()
