@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from babel.dates import format_date
-from flask_babel.speaklater import LazyString
-from markupsafe import escape
 from sqlalchemy import Integer, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, joinedload, selectinload
@@ -17,7 +15,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from models import Cadre, Case, Objection, Sanction, StepRecord
 
 from .clock import add_months
-from .i18n import _l, language, pick
+from .i18n import Lazy, _l, language, pick
 from .terms import MEASURES, label
 
 # Each item's title carries both names (shown in the reader's language, like the terms of
@@ -75,25 +73,13 @@ def due_items(session, today: date, rules, calendar, horizon_days=0, units=None)
     return sorted(items, key=lambda i: (i.due_on, i.kind, i.subject))
 
 
-class _Text(LazyString):
-    """An item's text, made when shown. Escaped in a page like any str (LazyString's own __html__
-    would put the cadre's name into the page as markup)."""
-
-    def __html__(self):
-        return escape(str(self))
-
-
-def _text(lazy):
-    return _Text(str, lazy)
-
-
 def _format_day(day):
     return format_date(day, "medium", locale="zh" if language() == "zh" else "en")
 
 
 def _day(day):
     """A date in the reader's language when the text is shown: 2026年4月10日 / Apr 10, 2026."""
-    return LazyString(_format_day, day)
+    return Lazy(_format_day, day)
 
 
 def _scoped(query, column, units):
@@ -117,7 +103,7 @@ def _case_rows(*extra):
 
 def _case_item(kind, case, due, lead, text):
     return DueItem(kind, f"case:{case.id}", due, due - timedelta(days=lead.get(kind, 0)), case.unit_id, case.id, case.cadre_id,
-                   _text(text), case.reference, case.officer_id or case.opened_by_id)
+                   text, case.reference, case.officer_id or case.opened_by_id)
 
 
 def _publicity(session, today, lead, lookback, until, calendar, units):
@@ -183,7 +169,7 @@ def _stale(session, today, lead, lookback, until, calendar, units):
         Case.due_kind == "step_limit", Case.closed_at.is_(None), Case.due_on <= _window(lead["stale_step"], until))
     return [_case_item("stale_step", c, c.due_on, lead,
                        _l("%(name)s: step '%(step)s' expected to move by %(date)s", name=c.cadre_name,
-                          step=LazyString(_state, c), date=_day(c.due_on)))
+                          step=Lazy(_state, c), date=_day(c.due_on)))
             for c in session.execute(_scoped(q, Case.unit_id, units))]
 
 
@@ -213,8 +199,8 @@ def _sanctions(session, today, lead, lookback, until, calendar, units):
         if due - timedelta(days=lead[kind]) > until:
             continue
         out.append(DueItem(kind, f"sanction:{sanction.id}", due, due - timedelta(days=lead[kind]), cadre.unit_id, None, cadre.id,
-                           _text(_l("%(measure)s ends %(date)s", measure=LazyString(label, MEASURES, sanction.measure),
-                                    date=_day(due))), cadre.name))
+                           _l("%(measure)s ends %(date)s", measure=Lazy(label, MEASURES, sanction.measure),
+                              date=_day(due)), cadre.name))
     return out
 
 
