@@ -82,7 +82,7 @@ def test_assign_officer_through_the_pages_with_a_result_per_item(web, org, trave
     assert assigned[0].actor_id == org.users["case_officer"].id and assigned[0].unit_id == open_a.unit_id
     assert verify(db.session).intact
     page = web.get(f"/cases/{open_a.id}").get_data(as_text=True)
-    assert '<dd id="case-officer">officer a</dd>' in page and "case.assigned" in page
+    assert '<dd id="case-officer">officer a</dd>' in page and "Officer assigned — " in page  # the audit list names the event kind
     # Assigning the same officer again is refused.
     again = web.post("/bulk/assign", {"pick": [str(open_a.id)], "officer_id": str(officer_a.id)})
     assert results(again.get_data(as_text=True))[0][1] is False
