@@ -10,7 +10,7 @@ from . import decision
 from .clock import add_months, local_date
 from .deadlines import follow_up_due
 from .definition import Field, Guard, State, Transition, Workflow
-from .i18n import _, pick
+from .i18n import _, listing
 from .influence import combined, own_end
 from .step_dates import _data_date, _recorded_on, g_date
 from .terms import (
@@ -213,7 +213,7 @@ def g_visits_per_year(ctx):
     recent = [r for r in ctx.case.records_for("record_return_visit") if _dated(r, "visit_on") and _dated(r, "visit_on") > since]
     if len(recent) >= limit:
         return _("At most %(limit)s return visits a year; the last were on %(dates)s.",
-                 limit=limit, dates=pick(", ", "、").join(r.data["visit_on"] for r in recent))
+                 limit=limit, dates=listing(r.data["visit_on"] for r in recent))
     return None
 
 

@@ -20,7 +20,7 @@ from . import audit, clock, door
 from .access import may_manage_cadres, unit_scope
 from .cadres import record_assessment
 from .errors import Forbidden, InvalidData, NotFound, Refused, StaleCase, WrongState
-from .i18n import _, _l, pick
+from .i18n import _, _l, listing
 from .imports import parse_result, year_problem
 from .registry import workflow_for
 from .terms import ASSESSMENT, ROLES, label
@@ -224,7 +224,7 @@ def record_one_assessment(session, actor, item: AssessmentItem, scope=None) -> I
         raise InvalidData(problem)
     result = parse_result(item.result)
     if result is None:
-        raise InvalidData(_("Choose a result (%(results)s).", results=pick(", ", "、").join(label(ASSESSMENT, c) for c in ASSESSMENT)))
+        raise InvalidData(_("Choose a result (%(results)s).", results=listing(label(ASSESSMENT, c) for c in ASSESSMENT)))
     try:
         proposal = record_assessment(session, actor, cadre, year, result)
     except Exception:

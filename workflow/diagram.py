@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
 
-from .i18n import _, language, pick
+from .i18n import _, language, listing, pick
 
 NODE_W, NODE_H = 196, 48
 HUB_SOURCES = 6  # a state reached from this many others ("on hold", "withdrawn") is drawn as an exit: see build()
@@ -277,7 +277,7 @@ def _drawn(diagram):
 
 
 def render_svg(diagram, prefix="wf"):
-    from .door import listing, track_name
+    from .door import track_name
 
     e = escape
     title_id, desc_id, arrow, arrow_taken = f"{prefix}-title", f"{prefix}-desc", f"{prefix}-arrow", f"{prefix}-arrow-taken"

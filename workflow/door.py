@@ -20,7 +20,7 @@ from .calendar import WorkingDays
 from .context import Ctx
 from .definition import DataError, clean
 from .errors import Forbidden, GuardFailed, InvalidData, NotFound, StaleCase, WrongState
-from .i18n import _, pick
+from .i18n import _, listing, pick
 from .registry import machine_for, workflow_for
 from .rules import active_rule_set, rules_of
 from .terms import ROLES, label
@@ -334,11 +334,6 @@ def _stale_text():
 def track_name(track):
     """The track as a reader names it (the code itself for an unknown one)."""
     return str(TRACK_NAMES[track]) if track in TRACK_NAMES else track
-
-
-def listing(items):
-    """Names in a sentence: 'a, b' in English, '甲、乙' in Chinese."""
-    return pick(", ", "、").join(str(item) for item in items)
 
 
 def _unique(items):

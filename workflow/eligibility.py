@@ -5,7 +5,7 @@ Each function returns sentences a person can read; an empty list means nothing s
 from datetime import date
 
 from .clock import add_months
-from .i18n import _, pick
+from .i18n import _, listing
 from .influence import combined
 from .terms import ASSESSMENT, EDUCATION, EDUCATION_ORDER, MEASURES, RANK_LEVEL, RANK_ORDER, RANKS, label
 
@@ -44,7 +44,7 @@ def exclusions(cadre, position, today: date, rules) -> list[str]:
         out.append(_("Spouse and all children have emigrated."))
     influence = combined(cadre.sanctions, rules)
     if influence.in_force(today):
-        measures = pick(", ", "、").join(label(MEASURES, s.measure) for s in influence.making_it)
+        measures = listing(label(MEASURES, s.measure) for s in influence.making_it)
         out.append(_("Inside the influence period until %(end)s (%(measures)s).",
                      end=influence.ends_on.isoformat(), measures=measures))
     return out

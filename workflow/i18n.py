@@ -34,7 +34,7 @@ def _l(string: str, **variables) -> Lazy:
 def lazy_pick(en: str, zh: str) -> Lazy:
     """A term's two names, chosen when shown (for choices and labels made at import time)."""
     return Lazy(pick, en, zh)
-__all__ = ["_", "_l", "ngettext", "language", "pick", "lazy_pick", "LANGUAGES"]
+__all__ = ["_", "_l", "ngettext", "language", "pick", "lazy_pick", "listing", "series", "LANGUAGES"]
 
 
 def language() -> str:
@@ -51,3 +51,13 @@ def language() -> str:
 
 def pick(en: str, zh: str) -> str:
     return zh if language() == "zh" else en
+
+
+def listing(items) -> str:
+    """Names in a sentence: 'a, b' in English, '甲、乙' in Chinese."""
+    return pick(", ", "、").join(str(item) for item in items)
+
+
+def series(items) -> str:
+    """Whole entries one after another: 'a; b' in English, '甲；乙' in Chinese."""
+    return pick("; ", "；").join(str(item) for item in items)

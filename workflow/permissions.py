@@ -47,7 +47,7 @@ from models import Cadre, Case, Submission, Unit
 
 from .access import ADMINISTRATORS, ALL_ROLES, AUDIT_ROLES, CADRE_MANAGERS, READ_ALL_ROLES, unit_scope
 from .errors import NotFound
-from .i18n import _, _l, pick
+from .i18n import _, _l, listing, pick
 from .intake import HANDLERS as INTAKE_HANDLERS
 from .registry import OPEN_ROLES, WORKFLOWS
 from .terms import ROLES, label
@@ -319,7 +319,7 @@ def refusal(rule, user, view_args=None, args=None) -> str:
         text = str(rule.refusal)
     else:
         allowed = rule.roles_for(view_args, args)
-        names = pick(", ", "、").join(label(ROLES, r) for r in sorted(allowed)) or _("nobody")
+        names = listing(label(ROLES, r) for r in sorted(allowed)) or _("nobody")
         text = _("Your role (%(role)s) may not do this; it is for: %(roles)s.", role=label(ROLES, user.role), roles=names)
     if rule.case_action and user.role in ADMINISTRATORS:
         text = f"{text}{pick(' ', '')}{ADMIN_NO_CASE_ACTIONS}"
@@ -398,6 +398,6 @@ def step_rows():
                     name = workflow.state(source).label
                     if name not in states:
                         states.append(name)
-            rows.append((branches[0].label, trigger, pick(", ", "、").join(states), {r: r in roles for r in ROLE_ORDER}))
+            rows.append((branches[0].label, trigger, listing(states), {r: r in roles for r in ROLE_ORDER}))
         out[track] = rows
     return out

@@ -7,7 +7,7 @@ from models import Objection
 from . import decision, eligibility
 from .clock import add_months, local_date
 from .definition import Field, Guard, State, Transition, Workflow
-from .i18n import _, pick
+from .i18n import _, series
 from .step_dates import _data_date, _recorded_on, g_date
 from .terms import EXCEPTION_GROUNDS, INSPECTION_CHECKS, NOMINATION_SOURCES, VOTES, label
 
@@ -107,7 +107,7 @@ def _checks_done(case):
 def g_checks_done(ctx):
     missing = [c for c in INSPECTION_CHECKS if c not in _checks_done(ctx.case)]
     if missing:
-        names = pick("; ", "；").join(label(INSPECTION_CHECKS, c) for c in missing)
+        names = series(label(INSPECTION_CHECKS, c) for c in missing)
         return _("These mandatory checks are not recorded yet: %(checks)s.", checks=names)
     return None
 

@@ -1,5 +1,5 @@
 """Step records as a person reads them: labels from the workflow definition, codes as terms."""
-from .i18n import _, pick
+from .i18n import _, pick, series
 from .registry import open_fields, workflow_for
 from .terms import RANKS, VOTES, label
 
@@ -47,9 +47,9 @@ def _text(spec, value):
     if spec.kind == "bool":
         return _("Yes") if value else _("No")
     if spec.kind == "votes":
-        return pick("; ", "；").join(f"{row['name']}{pick(': ', '：')}{label(VOTES, row['vote'])}" for row in value)
+        return series(f"{row['name']}{pick(': ', '：')}{label(VOTES, row['vote'])}" for row in value)
     if spec.kind == "lines":
-        return pick("; ", "；").join(value)
+        return series(value)
     if spec.kind == "position":
         from models import Position, db
 
