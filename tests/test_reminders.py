@@ -327,6 +327,47 @@ def test_training_deadline_of_a_post_taken_on_a_leap_day_is_reminded_on_time(org
 
 # --- who hears of it --------------------------------------------------------------------------
 
+def appeal_items(org):
+    return [(i.kind, i.due_on) for i in due_items(db.session, clock.today_local(), rules_of(active_rule_set(db.session)),
+                                                     WorkingDays.from_db(db.session)) if i.kind.startswith("appeal_")]
+
+
+def test_appeal_window_closing_then_appeal_to_decide_then_nothing(org, travel):
+    """The appeal window closes 15 days after the decision meeting (reminded 3 days before); a filed
+    appeal is to be decided within 30 days (reminded 5 days before); once decided, no item."""
+    case = org.adjustment_in("reassignment")
+    meeting = date.fromisoformat(case.last_record("record_decision").data["meeting_on"])
+    closes = meeting + timedelta(days=15)
+    travel.to(closes - timedelta(days=4))
+    assert appeal_items(org) == []
+    travel.to(closes - timedelta(days=3))
+    assert appeal_items(org) == [("appeal_window_closing", closes)]
+    filed = closes - timedelta(days=1)
+    travel.to(filed)
+    advance(org, case, "file_appeal", "case_officer", {"filed_on": filed.isoformat(), "grounds": "处理过重。"})
+    assert appeal_items(org) == [], "the decision on the appeal is not yet near"
+    decide_by = filed + timedelta(days=30)
+    travel.to(decide_by - timedelta(days=5))
+    assert appeal_items(org) == [("appeal_decision_due", decide_by)]
+    assert [i.text for i in due_items(db.session, clock.today_local(), rules_of(active_rule_set(db.session)),
+                                       WorkingDays.from_db(db.session)) if i.kind == "appeal_decision_due"] == [
+        f"李四: decide the appeal by {shown(decide_by)}"]
+    advance(org, case, "decide_appeal", "committee_secretary",
+            {"decided_on": travel.today.isoformat(), "outcome": "upheld", "reasoning": "维持。"})
+    assert appeal_items(org) == []
+
+
+def test_appeal_items_follow_the_rule_set_the_case_opened_under(org, travel):
+    new_rule_set(appeal_window_days=20, appeal_decision_days=10)
+    case = org.adjustment_in("reassignment")
+    meeting = date.fromisoformat(case.last_record("record_decision").data["meeting_on"])
+    travel.to(meeting + timedelta(days=20 - 3))
+    assert appeal_items(org) == [("appeal_window_closing", meeting + timedelta(days=20))]
+    advance(org, case, "file_appeal", "case_officer", {"filed_on": travel.today.isoformat(), "grounds": "处理过重。"})
+    travel.to(travel.today + timedelta(days=10 - 5))
+    assert appeal_items(org) == [("appeal_decision_due", meeting + timedelta(days=17 + 10))]
+
+
 def test_case_items_go_to_the_opener_and_otherwise_to_the_officers_of_the_unit(org, travel):
     mine = org.open_case(cadre=org.cadre(unit=org.unit_b, name="钱七"), post=org.post_b, officer=org.officer_b)
     orphan = org.open_case(cadre=org.cadre(unit=org.unit_b, name="孙八"), post=org.post_b, officer=org.officer_b)

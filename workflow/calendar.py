@@ -23,6 +23,7 @@ class WorkingDays:
     def __init__(self, overrides: dict[date, bool] | None = None, entered_years=()):
         self.overrides = overrides or {}
         self.entered_years = set(entered_years)
+        self._known = {}  # day -> is_workday(day): the schedule is looked up once per day per calendar
 
     @classmethod
     def from_db(cls, session):
@@ -32,6 +33,12 @@ class WorkingDays:
 
     def is_workday(self, day: date) -> tuple[bool, bool]:
         """(is it a working day, was the fallback used)."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day):
         if day in self.overrides:
             return self.overrides[day], False
         try:

@@ -6,11 +6,12 @@ Each query is bounded by an indexed date or state, so its cost follows what is d
 """
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import groupby
 
 from babel.dates import format_date
 from sqlalchemy import Integer, any_, bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import aliased
 
 from models import Cadre, Case, Objection, Sanction, StepRecord
 
@@ -293,28 +294,41 @@ def follow_up_due(case, rules):
     return add_months(last, rules["return_visit_interval_months"]), "return_visit_due"
 
 
+APPEAL_TRIGGERS = ("file_appeal", "decide_appeal", "record_decision")
+
+
 def _appeals(session, today, lead, lookback, until, calendar, units):
-    # Read only the cases that can have an appeal item: those with an appeal on record, and those
-    # whose decision is recent enough for its window to close after the lookback (the decision
-    # meeting precedes the case's entry into reassignment, and follow-up comes after that).
+    # Only the cases that can have an appeal item: those with an appeal on record, and those whose
+    # decision is recent enough for its window to close after the lookback (the decision meeting
+    # precedes the case's entry into reassignment, and follow-up comes after that). Plain rows: the
+    # cases with only their appeal and decision records (index on trigger, case_id), in one query.
     recent = _utc_start(lookback - timedelta(days=_max_rule(session, "appeal_window_days", 15) + 1))
     appealed = select(StepRecord.case_id).where(StepRecord.trigger == "file_appeal")
-    q = select(Case).options(selectinload(Case.cadre), selectinload(Case.records), joinedload(Case.rule_set)).where(
-        Case.state.in_(("reassignment", "follow_up")), or_(Case.state_since >= recent, Case.id.in_(appealed)))
+    q = (_case_rows(Case.rule_set_id, StepRecord.trigger, StepRecord.data.label("record"))
+         .join(StepRecord, StepRecord.case_id == Case.id)
+         .where(StepRecord.trigger.in_(APPEAL_TRIGGERS), Case.state.in_(("reassignment", "follow_up")),
+                or_(Case.state_since >= recent, Case.id.in_(appealed)))
+         .order_by(Case.id, StepRecord.id))
+    window_days = _rule_values(session, "appeal_window_days", 15)
+    decision_days = _rule_values(session, "appeal_decision_days", 30)
     out = []
-    for case in session.scalars(_scoped(q, Case.unit_id, units)).unique():
-        rules = case.rule_set.data
-        filed, decided = case.records_for("file_appeal"), case.records_for("decide_appeal")
+    for _case_id, rows in groupby(session.execute(_scoped(q, Case.unit_id, units)), key=lambda row: row.id):
+        rows = list(rows)
+        case, found = rows[0], {}
+        for row in rows:
+            found.setdefault(row.trigger, []).append(row.record)
+        filed, decided = found.get("file_appeal", []), found.get("decide_appeal", [])
         if len(filed) > len(decided):
-            due = date.fromisoformat(filed[-1].data["filed_on"]) + timedelta(days=rules.get("appeal_decision_days", 30))
+            due = date.fromisoformat(filed[-1]["filed_on"]) + timedelta(days=decision_days[case.rule_set_id])
             if due <= _window(lead.get("appeal_decision_due", 5), until):
                 out.append(_case_item("appeal_decision_due", case, due, lead,
-                                      _l("%(name)s: decide the appeal by %(date)s", name=case.cadre.name, date=_day(due))))
+                                      _l("%(name)s: decide the appeal by %(date)s", name=case.cadre_name, date=_day(due))))
             continue
-        meeting = case.last_record("record_decision")
-        if meeting and not filed:
-            closes = date.fromisoformat(meeting.data["meeting_on"]) + timedelta(days=rules.get("appeal_window_days", 15))
+        meetings = found.get("record_decision")
+        if meetings and not filed:
+            closes = date.fromisoformat(meetings[-1]["meeting_on"]) + timedelta(days=window_days[case.rule_set_id])
             if lookback <= closes <= _window(lead.get("appeal_window_closing", 3), until):
                 out.append(_case_item("appeal_window_closing", case, closes, lead,
-                                      _l("%(name)s: the appeal window closes %(date)s", name=case.cadre.name, date=_day(closes))))
+                                      _l("%(name)s: the appeal window closes %(date)s", name=case.cadre_name,
+                                         date=_day(closes))))
     return out
