@@ -453,3 +453,25 @@ def test_the_cadre_list_sorts_by_name_both_ways(web, org, small_pages, direction
     assert rows == sorted(names, reverse=direction == "desc")
     for bogus in BOGUS:
         assert web.get(f"/cadres?sort={bogus}&dir={bogus}").status_code == 200
+
+
+def bell(html):
+    return re.search(r'<a href="/notifications" class="bell" aria-label="([^"]*)">(.*?)</a>', html, re.S).groups()
+
+
+def test_the_bell_counts_unread_reminders_up_to_99_then_says_99_plus(web, org, inbox_of_reminders):
+    officer = org.users["case_officer"]
+    web.login("case_officer")
+    label, text = bell(html_of(web, "/cases"))
+    assert (unescape(label), re.sub(r"<[^>]+>", "", text).strip()) == ("Notifications: 5 unread", "Notifications 5")
+    now = clock.now()
+    for n in range(94):  # 5 + 94 = 99 unread
+        db.session.add(Reminder(kind="stale_step", subject=f"case:{100 + n}", due_on=now.date(), recipient_id=officer.id,
+                                message="More", created_at=now, email_status="off"))
+    db.session.commit()
+    assert bell(html_of(web, "/cases"))[1].endswith('<span class="badge">99</span>')
+    db.session.add(Reminder(kind="stale_step", subject="case:999", due_on=now.date(), recipient_id=officer.id,
+                            message="One more", created_at=now, email_status="off"))
+    db.session.commit()
+    label, text = bell(html_of(web, "/cases"))
+    assert unescape(label) == "Notifications: 99+ unread" and text.endswith('<span class="badge">99+</span>')

@@ -40,12 +40,13 @@ def list_cases():
     everyone = ("", _("— all —"))
     form.track.choices = [everyone] + [(t, TRACK_NAMES[t]) for t in WORKFLOWS]
     form.state.choices = [everyone] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
-    # Plain (id, name) rows for the unit filter: a province holds thousands of units.
-    units = db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(scope)).order_by(Unit.code)).all()
-    form.unit.choices = [everyone] + [(str(u.id), u.name) for u in units]
     # A user whose units cover the whole tree needs no unit filter (an IN list of every unit costs
     # the planner and every row); the cadre is joined only when its name is searched or sorted on.
-    everything = len(units) == db.session.scalar(select(func.count()).select_from(Unit))
+    everything = len(scope) == db.session.scalar(select(func.count()).select_from(Unit))
+    # Plain (id, name) rows for the unit filter: a province holds thousands of units.
+    named = select(Unit.id, Unit.name).order_by(Unit.code)
+    units = db.session.execute(named if everything else named.where(Unit.id.in_(scope))).all()
+    form.unit.choices = [everyone] + [(str(u.id), u.name) for u in units]
     query = select(Case) if everything else select(Case).where(Case.unit_id.in_(scope))
     if form.q.data or request.args.get("sort") == "cadre":  # (ListSort below takes "cadre" only from the whitelist)
         query = query.join(Case.cadre)
@@ -64,7 +65,8 @@ def list_cases():
         order = order.nulls_last()
     page = _page_arg()
     size = current_app.config["PAGE_SIZE"]
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    # Counted over the key alone: an index can answer it without reading every case row.
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
     cases = db.session.scalars(
         query.options(joinedload(Case.cadre), joinedload(Case.unit), joinedload(Case.target_position))
         .order_by(order, Case.id.desc() if sort.descending else Case.id.asc()).offset((page - 1) * size).limit(size)

@@ -33,13 +33,18 @@ NOTIFICATION_SORTS = {"read": "asc", "date": "asc", "kind": "asc"}
 DEADLINE_SORTS = {"due": "asc", "kind": "asc", "case": "asc", "unit": "asc"}
 
 
+UNREAD_BADGE_LIMIT = 99
+
+
 @bp.app_context_processor
 def unread_count():
     if not getattr(current_user, "is_authenticated", False):
         return {"unread": 0}
-    count = db.session.scalar(select(func.count()).select_from(Reminder).where(
-        Reminder.recipient_id == current_user.id, Reminder.read_at.is_(None)))
-    return {"unread": count}
+    # Counted up to the badge's limit: the badge says "99+" beyond it, and a province officer
+    # whose inbox holds tens of thousands of unread reminders does not pay to count them on every page.
+    unread = select(Reminder.id).where(Reminder.recipient_id == current_user.id, Reminder.read_at.is_(None))
+    count = db.session.scalar(select(func.count()).select_from(unread.limit(UNREAD_BADGE_LIMIT + 1).subquery()))
+    return {"unread": count if count <= UNREAD_BADGE_LIMIT else f"{UNREAD_BADGE_LIMIT}+"}
 
 
 @bp.get("/notifications")
