@@ -5,7 +5,8 @@
 - ``export-floor URL ROWS PATH``: the same rows by the most direct route (PostgreSQL COPY TO STDOUT,
   or a raw sqlite3 cursor written with csv.writer);
 - ``reminders URL``: one reminder pass (run_once), as the scheduler runs it;
-- ``door URL START_AT CASE_IDS_FILE``: hold and release each case through the door, from START_AT.
+- ``door URL START_AT CASE_IDS_FILE``: hold and release each case through the door, from START_AT;
+- ``door-floor URL START_AT CASE_IDS_FILE ACTOR_ID``: the same changes by the bare driver.
 """
 import csv
 import json
@@ -118,14 +119,28 @@ def door(url, start_at, ids_file):
     app = make_app(url)
     with app.app_context():
         door_changes(app, case_ids[:2])  # warm: imports, caches, the first connection
+    return _timed_from(start_at, lambda: door_changes(app, case_ids[2:]))
+
+
+def door_floor(url, start_at, ids_file, actor_id):
+    """The floor of the door (the same rows by the bare driver), for the same scaling measurement."""
+    from bench.door import floor_changes
+
+    case_ids = json.loads(open(ids_file).read())
+    floor_changes(url, case_ids[:2], int(actor_id))
+    return _timed_from(start_at, lambda: floor_changes(url, case_ids[2:], int(actor_id)))
+
+
+def _timed_from(start_at, work):
     while time.time() < float(start_at):
         time.sleep(0.005)
     started = time.time()
-    count = door_changes(app, case_ids[2:])
+    count = work()
     return {"count": count, "started": started, "finished": time.time()}
 
 
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
-    result = {"export": export, "export-floor": export_floor, "reminders": reminders, "door": door}[command](*args)
+    result = {"export": export, "export-floor": export_floor, "reminders": reminders, "door": door,
+              "door-floor": door_floor}[command](*args)
     print(json.dumps(result))
