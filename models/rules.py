@@ -36,3 +36,13 @@ class CalendarYear(db.Model):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     note: Mapped[str] = mapped_column(String(120), default="")
+
+
+class ChangeToken(db.Model):
+    """A random token that triggers move whenever the unit tree or the calendar changes
+    (workflow/change_tokens.py): what a process derived from those tables stays valid while it holds."""
+
+    __tablename__ = "change_token"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(String(40))

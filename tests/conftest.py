@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from models import AuditHead, db
-from workflow import accounts, audit_guard, clock
+from models import AuditHead, ChangeToken, db
+from workflow import accounts, audit_guard, change_tokens, clock
 from workflow.audit import GENESIS
 from workflow.clock import LOCAL_TZ, FixedClock
 
@@ -91,6 +91,7 @@ def _empty_tables():
         for table in reversed(db.metadata.sorted_tables):
             conn.execute(table.delete())
         conn.execute(AuditHead.__table__.insert().values(id=1, last_hash=GENESIS))
+        conn.execute(ChangeToken.__table__.insert(), change_tokens.fresh_rows())
         audit_guard.install(conn)
 
 

@@ -3,10 +3,11 @@
 The permission matrix (``workflow/permissions.py``) is built from these groups and from the
 workflow definitions; what a page lets a role do is looked up there, not decided here.
 """
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from models import Unit
 
+from . import change_tokens
 from .terms import ROLES
 
 ALL_ROLES = frozenset(ROLES)
@@ -21,31 +22,23 @@ ADMINISTRATORS = frozenset({"administrator"})
 CADRE_MANAGERS = frozenset({"case_officer", "administrator"})
 
 
-# The unit tree is kept per database and reused while its fingerprint is unchanged: an aggregate
-# the database computes over every (id, parent_id), so any unit added, removed or moved changes it
-# and the tree is read anew. A province has thousands of units, and every page and every state
-# change asks for a scope: one aggregate row instead of every unit row each time.
+# The unit tree is kept per database and reused while the tree's change token is the one it was
+# read under (workflow/change_tokens.py: triggers move it whenever a unit is added, removed or
+# moved). A province has thousands of units, and every page and every state change asks for a
+# scope: one key lookup instead of every unit row each time.
 _TREES: dict = {}
-_FINGERPRINT = {
-    "postgresql": text("SELECT count(*), md5(string_agg(id::text || ':' || coalesce(parent_id, 0)::text, ',' ORDER BY id)) "
-                       "FROM unit"),
-    "sqlite": text("SELECT count(*), group_concat(id || ':' || coalesce(parent_id, 0), ',') "
-                   "FROM (SELECT id, parent_id FROM unit ORDER BY id)"),
-}
 
 
 def unit_scope(session, user) -> set[int]:
     """The user's units and every unit below them."""
-    bind = session.get_bind()
-    fingerprint_sql = _FINGERPRINT.get(bind.dialect.name)
-    if fingerprint_sql is None:
-        return _walk(_children(session), [u.id for u in user.units])
-    key = str(bind.url)
-    fingerprint = tuple(session.execute(fingerprint_sql).one())
-    tree = _TREES.get(key)
-    if tree is None or tree[0] != fingerprint:
-        tree = _TREES[key] = (fingerprint, _children(session), {})
     roots = frozenset(u.id for u in user.units)
+    token = change_tokens.current(session, "unit_tree")
+    if token is None:  # no token to trust: read the tree afresh
+        return _walk(_children(session), roots)
+    key = str(session.get_bind().url)
+    tree = _TREES.get(key)
+    if tree is None or tree[0] != token:
+        tree = _TREES[key] = (token, _children(session), {})
     scopes = tree[2]
     if roots not in scopes:
         if len(scopes) > 1000:

@@ -19,6 +19,9 @@ class Computed:
     needs_review: bool  # some day in the computation used the Monday-Friday fallback
 
 
+_CALENDARS: dict = {}  # database URL -> (calendar change token, WorkingDays)
+
+
 class WorkingDays:
     def __init__(self, overrides: dict[date, bool] | None = None, entered_years=()):
         self.overrides = overrides or {}
@@ -27,9 +30,21 @@ class WorkingDays:
 
     @classmethod
     def from_db(cls, session):
-        rows = session.scalars(select(CalendarOverride)).all()
+        """The calendar with the administrator's overrides; kept per database while its change token
+        (workflow/change_tokens.py) is unchanged, with the days it has already looked up."""
+        from .change_tokens import current
+
+        token = current(session, "calendar")
+        key = str(session.get_bind().url)
+        kept = _CALENDARS.get(key)
+        if token is not None and kept is not None and kept[0] == token:
+            return kept[1]
+        rows = session.execute(select(CalendarOverride.day, CalendarOverride.is_workday)).all()
         years = session.scalars(select(CalendarYear.year)).all()
-        return cls({row.day: row.is_workday for row in rows}, years)
+        calendar = cls({row.day: row.is_workday for row in rows}, years)
+        if token is not None:
+            _CALENDARS[key] = (token, calendar)
+        return calendar
 
     def is_workday(self, day: date) -> tuple[bool, bool]:
         """(is it a working day, was the fallback used)."""

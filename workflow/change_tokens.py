@@ -1,0 +1,71 @@
+"""Tokens that change whenever the unit tree or the working-day calendar changes.
+
+Database triggers (migration 0010) give a table's token a new random value in the transaction that
+changes the table, so a process may keep what it derived from those tables (the tree of units, the
+calendar with its overrides) for as long as the token it read with them is current: one indexed row
+instead of reading and hashing 2,380 units, or the calendar tables, on every page and state change.
+
+A token is random, never a counter: a transaction that changed the tree and then rolled back leaves
+behind a token that no later state of the database can have. Without a token row (an emptied
+table) nothing is kept and every caller reads the tables afresh.
+"""
+import uuid
+
+from sqlalchemy import select, text
+
+from models import ChangeToken
+
+# token name: (table, the changes that move it; PostgreSQL statement-level events)
+WATCHED = {
+    "unit_tree": [("unit", "INSERT OR DELETE OR UPDATE OF parent_id OR TRUNCATE")],
+    "calendar": [("calendar_override", "INSERT OR DELETE OR UPDATE OR TRUNCATE"),
+                 ("calendar_year", "INSERT OR DELETE OR UPDATE OR TRUNCATE")],
+}
+_SQLITE_EVENTS = {"unit": ["INSERT", "DELETE", "UPDATE OF parent_id"],
+                  "calendar_override": ["INSERT", "DELETE", "UPDATE"], "calendar_year": ["INSERT", "DELETE", "UPDATE"]}
+
+
+def current(session, name):
+    """The token of ``name`` as this transaction sees it, or None when there is none."""
+    return session.scalar(select(ChangeToken.token).where(ChangeToken.name == name))
+
+
+def fresh_rows():
+    return [{"name": name, "token": uuid.uuid4().hex} for name in WATCHED]
+
+
+def _trigger_name(table, event):
+    return f"{table}_{event.split()[0].lower()}_moves_token"
+
+
+def install(connection):
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(
+            "CREATE OR REPLACE FUNCTION change_token_move() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN UPDATE change_token SET token = md5(gen_random_uuid()::text) WHERE name = TG_ARGV[0]; RETURN NULL; END $$"))
+        for name, tables in WATCHED.items():
+            for table, events in tables:
+                connection.execute(text(f"CREATE TRIGGER {table}_moves_token AFTER {events} ON {table} "
+                                        f"FOR EACH STATEMENT EXECUTE FUNCTION change_token_move('{name}')"))
+    elif connection.dialect.name == "sqlite":
+        for name, tables in WATCHED.items():
+            for table, _events in tables:
+                for event in _SQLITE_EVENTS[table]:
+                    connection.execute(text(
+                        f"CREATE TRIGGER IF NOT EXISTS {_trigger_name(table, event)} AFTER {event} ON {table} BEGIN "
+                        f"UPDATE change_token SET token = lower(hex(randomblob(16))) WHERE name = '{name}'; END"))
+    else:
+        raise NotImplementedError(f"no change-token triggers for {connection.dialect.name}")
+
+
+def remove(connection):
+    if connection.dialect.name == "postgresql":
+        for tables in WATCHED.values():
+            for table, _events in tables:
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_moves_token ON {table}"))
+        connection.execute(text("DROP FUNCTION IF EXISTS change_token_move()"))
+    else:
+        for tables in WATCHED.values():
+            for table, _events in tables:
+                for event in _SQLITE_EVENTS[table]:
+                    connection.execute(text(f"DROP TRIGGER IF EXISTS {_trigger_name(table, event)}"))
