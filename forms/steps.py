@@ -18,10 +18,11 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from workflow.i18n import _l, lazy_pick, pick
+from workflow.i18n import _l, language, lazy_pick
 from workflow.terms import VOTES, choices
 
 from . import DateRange, optional_id, strict_checkbox
+from .cases import ManyOptions
 
 VOTE_ROWS = 15
 
@@ -50,8 +51,10 @@ def _field(spec):
         return BooleanField(label, validators=[strict_checkbox])
     if spec.kind == "select":
         return SelectField(label, choices=[("", "—")] + choices(spec.choices), validators=optional)
-    if spec.kind in ("objection", "position"):
+    if spec.kind == "objection":
         return SelectField(label, choices=[], coerce=optional_id, validators=optional)
+    if spec.kind == "position":  # a province offers thousands of posts: the one-pass widget
+        return SelectField(label, choices=[], coerce=optional_id, validators=optional, widget=ManyOptions())
     if spec.kind == "votes":
         return FieldList(FormField(VoteRow), label=label, min_entries=VOTE_ROWS, max_entries=60)
     raise ValueError(spec.kind)
@@ -82,7 +85,8 @@ def build_step_form(track, transition, case, ctx, formdata=None):
             continue
         # A fresh form offers what makes sense now; a submitted one parses against every valid choice.
         offered = spec.options(ctx) if (formdata is None or spec.kind == "position") else spec.choices
-        getattr(form, spec.name).choices = [("", "—")] + [(k, pick(en, zh)) for k, (en, zh) in offered.items()]
+        chinese = language() == "zh"  # once, not per option: a post field offers thousands
+        getattr(form, spec.name).choices = [("", "—")] + [(k, zh if chinese else en) for k, (en, zh) in offered.items()]
     if formdata is None:
         form.version.data = case.version
         for spec in transition.fields:

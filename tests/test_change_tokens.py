@@ -83,3 +83,4 @@ def test_without_a_token_row_nothing_is_kept(org):
     db.session.commit()
     assert len(unit_scope(db.session, org.officer_b)) == 2
     assert WorkingDays.from_db(db.session) is not WorkingDays.from_db(db.session)
+

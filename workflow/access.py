@@ -3,7 +3,7 @@
 The permission matrix (``workflow/permissions.py``) is built from these groups and from the
 workflow definitions; what a page lets a role do is looked up there, not decided here.
 """
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import Unit
 
@@ -38,13 +38,33 @@ def unit_scope(session, user) -> set[int]:
     key = str(session.get_bind().url)
     tree = _TREES.get(key)
     if tree is None or tree[0] != token:
-        tree = _TREES[key] = (token, _children(session), {})
+        children = _children(session)
+        tree = _TREES[key] = (token, children, {}, sum(map(len, children.values())))
     scopes = tree[2]
     if roots not in scopes:
         if len(scopes) > 1000:
             scopes.clear()
         scopes[roots] = frozenset(_walk(tree[1], roots))
     return set(scopes[roots])
+
+
+def in_scope(session, query, column, scope):
+    """``query`` limited to the units of ``scope``; a scope that is the whole tree (the province
+    officer's) adds no condition: an IN list of every unit costs the planner and every row."""
+    return query if whole_tree(session, scope) else query.where(column.in_(scope))
+
+
+def whole_tree(session, scope) -> bool:
+    """Does ``scope`` hold every unit?"""
+    return len(scope) >= _unit_count(session)
+
+
+def _unit_count(session):
+    token = change_tokens.current(session, "unit_tree")
+    tree = _TREES.get(str(session.get_bind().url))
+    if token is not None and tree is not None and tree[0] == token:
+        return tree[3]
+    return session.scalar(select(func.count()).select_from(Unit))
 
 
 def _children(session):

@@ -4,7 +4,7 @@ decision → reassignment → follow-up reviews → expiry evaluation and possib
 beside it and do not stay the decision."""
 from datetime import date, timedelta
 
-from models import Position, Sanction, Submission
+from models import Position, Sanction, Submission, Unit
 
 from . import decision
 from .clock import add_months, local_date
@@ -227,13 +227,20 @@ def g_influence_over(ctx):
 def positions_in_scope(ctx):
     from sqlalchemy import select
 
-    from .access import unit_scope
+    from .access import in_scope, unit_scope
 
-    rows = ctx.session.scalars(select(Position).where(Position.unit_id.in_(unit_scope(ctx.session, ctx.actor)))
-                               .order_by(Position.unit_id, Position.id))
-    # Offered: posts not above the cadre's present rank, other than the present one (the door checks again).
-    fitting = [p for p in rows if RANK_ORDER.index(p.rank) <= RANK_ORDER.index(ctx.cadre.rank) and p.id != ctx.cadre.position_id]
-    return {p.id: (f"{p.label} · {RANKS[p.rank][0]}", f"{p.label} · {RANKS[p.rank][1]}") for p in fitting}
+    # Plain rows with their unit's name joined, only the posts that may be offered: not above the
+    # cadre's present rank, other than the present one (the door checks again). A province offers
+    # thousands: one query, not one unit load per post. Labelled as Position.label is: "unit · title".
+    fitting = (select(Position.id, Position.rank, Position.title, Unit.name.label("unit_name"))
+               .join(Unit, Unit.id == Position.unit_id)
+               .where(Position.rank.in_(RANK_ORDER[:RANK_ORDER.index(ctx.cadre.rank) + 1]))
+               .order_by(Position.unit_id, Position.id))
+    if ctx.cadre.position_id is not None:
+        fitting = fitting.where(Position.id != ctx.cadre.position_id)
+    return {post_id: (f"{unit_name} · {title} · {RANKS[rank][0]}", f"{unit_name} · {title} · {RANKS[rank][1]}")
+            for post_id, rank, title, unit_name in ctx.session.execute(in_scope(ctx.session, fitting, Position.unit_id,
+                                                                               unit_scope(ctx.session, ctx.actor)))}
 
 
 def after_proposal(ctx):

@@ -12,6 +12,7 @@ from forms.steps import build_step_form, form_data, open_form_class, show_errors
 from models import AuditEvent, Cadre, Case, Position, Unit, db
 from models.case import TRACK_NAMES
 from workflow import clock, door
+from workflow.access import in_scope
 from workflow.decision import tally
 from workflow.errors import Refused, StaleCase
 from workflow.i18n import _
@@ -40,14 +41,12 @@ def list_cases():
     everyone = ("", _("— all —"))
     form.track.choices = [everyone] + [(t, TRACK_NAMES[t]) for t in WORKFLOWS]
     form.state.choices = [everyone] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
-    # A user whose units cover the whole tree needs no unit filter (an IN list of every unit costs
-    # the planner and every row); the cadre is joined only when its name is searched or sorted on.
-    everything = len(scope) == db.session.scalar(select(func.count()).select_from(Unit))
-    # Plain (id, name) rows for the unit filter: a province holds thousands of units.
-    named = select(Unit.id, Unit.name).order_by(Unit.code)
-    units = db.session.execute(named if everything else named.where(Unit.id.in_(scope))).all()
+    # Plain (id, name) rows for the unit filter: a province holds thousands of units. A scope of
+    # the whole tree adds no IN list of every unit (workflow.access.in_scope).
+    units = db.session.execute(in_scope(db.session, select(Unit.id, Unit.name).order_by(Unit.code), Unit.id, scope)).all()
     form.unit.choices = [everyone] + [(str(u.id), u.name) for u in units]
-    query = select(Case) if everything else select(Case).where(Case.unit_id.in_(scope))
+    # The cadre is joined only when its name is searched or sorted on.
+    query = in_scope(db.session, select(Case), Case.unit_id, scope)
     if form.q.data or request.args.get("sort") == "cadre":  # (ListSort below takes "cadre" only from the whitelist)
         query = query.join(Case.cadre)
     if form.track.data:
