@@ -5,7 +5,8 @@ workflow definitions; what a page lets a role do is looked up there, not decided
 """
 from sqlalchemy import func, select
 
-from models import Unit
+from models import ChangeToken, Unit
+from models.user import user_unit
 
 from . import change_tokens
 from .terms import ROLES
@@ -31,10 +32,13 @@ _TREES: dict = {}
 
 def unit_scope(session, user) -> set[int]:
     """The user's units and every unit below them."""
-    roots = frozenset(u.id for u in user.units)
-    token = change_tokens.current(session, "unit_tree")
-    if token is None:  # no token to trust: read the tree afresh
-        return _walk(_children(session), roots)
+    # The tree's token and the user's own units in one round trip (not the user's Unit objects).
+    rows = session.execute(
+        select(ChangeToken.token, user_unit.c.unit_id).select_from(ChangeToken)
+        .outerjoin(user_unit, user_unit.c.user_id == user.id).where(ChangeToken.name == "unit_tree")).all()
+    if not rows:  # no token to trust: read the tree afresh
+        return _walk(_children(session), [u.id for u in user.units])
+    token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
     key = str(session.get_bind().url)
     tree = _TREES.get(key)
     if tree is None or tree[0] != token:
