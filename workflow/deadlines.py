@@ -131,7 +131,13 @@ CASE_COLUMNS = (Case.id, Case.unit_id, Case.cadre_id, Case.reference, Case.opene
 
 
 def _case_rows(*extra):
-    return select(*CASE_COLUMNS, Cadre.name.label("cadre_name"), *extra).join(Cadre, Cadre.id == Case.cadre_id)
+    return select(*CASE_COLUMNS, CADRE_NAME, *extra)
+
+
+# The cadre's name looked up by key for each case found: a join lets the planner hash all 200,000
+# cadres whenever it expects a few thousand cases (bench/explain.py), where a thousand key lookups
+# cost a few milliseconds.
+CADRE_NAME = select(Cadre.name).where(Cadre.id == Case.cadre_id).correlate(Case).scalar_subquery().label("cadre_name")
 
 
 def _case_item(kind, case, due, lead, text):
@@ -218,13 +224,16 @@ def _stale(session, today, lead, lookback, until, calendar, units):
 
 def _sanctions(session, today, lead, lookback, until, calendar, units):
     latest = max(lead["influence_period_ending"], lead["admonishment_ending"])
-    # The periods ending in the window by their index, with their cadres (a key lookup per period on
-    # SQLite; on PostgreSQL at thousands of due periods the planner hashes the cadres instead).
-    q = (select(Sanction.id, Sanction.measure, Sanction.influence_ends_on, Sanction.cadre_id, Cadre.unit_id, Cadre.name)
-         .join(Cadre, Cadre.id == Sanction.cadre_id)
+    # The periods ending in the window by their index, their cadres' unit and name by key (a join
+    # would let the planner hash all 200,000 cadres for the thousands of periods due at once).
+    cadre = aliased(Cadre)
+    unit_id = select(cadre.unit_id).where(cadre.id == Sanction.cadre_id).scalar_subquery()
+    name = select(cadre.name).where(cadre.id == Sanction.cadre_id).scalar_subquery()
+    q = (select(Sanction.id, Sanction.measure, Sanction.influence_ends_on, Sanction.cadre_id, unit_id.label("unit_id"),
+                name.label("name"))
          .where(Sanction.influence_ends_on <= _window(latest, until), Sanction.influence_ends_on >= lookback))
     out = []
-    for period in _rows(session, _scoped(q, Cadre.unit_id, units)):
+    for period in _rows(session, _scoped(q, unit_id, units)):
         kind = "admonishment_ending" if period.measure == "admonishment" else "influence_period_ending"
         due = period.influence_ends_on
         notify_on = due - timedelta(days=lead[kind])
@@ -243,7 +252,7 @@ def _training(session, today, lead, lookback, until, calendar, units):
     earliest = add_months(lookback, -longest - 1)
     latest = add_months(_window(lead["training_deadline"], until), -shortest + 1)
     months = _rule_values(session, "training_deadline_months", 12)
-    q = (_case_rows(Cadre.post_since, Case.rule_set_id)
+    q = (_case_rows(Cadre.post_since, Case.rule_set_id).join(Cadre, Cadre.id == Case.cadre_id)
          .where(Case.state.in_(("probation", "appointed", "confirmed")), Cadre.position_id == Case.target_position_id,
                 Cadre.post_since >= earliest, Cadre.post_since <= latest))
     out = []

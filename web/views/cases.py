@@ -45,9 +45,9 @@ def list_cases():
     # the whole tree adds no IN list of every unit (workflow.access.in_scope).
     units = db.session.execute(in_scope(db.session, select(Unit.id, Unit.name).order_by(Unit.code), Unit.id, scope)).all()
     form.unit.choices = [everyone] + [(str(u.id), u.name) for u in units]
-    # The cadre is joined only when its name is searched or sorted on.
+    # The cadre is joined only when its name is searched (then also for the count) or sorted on.
     query = in_scope(db.session, select(Case), Case.unit_id, scope)
-    if form.q.data or request.args.get("sort") == "cadre":  # (ListSort below takes "cadre" only from the whitelist)
+    if form.q.data:
         query = query.join(Case.cadre)
     if form.track.data:
         query = query.where(Case.track == form.track.data)
@@ -66,6 +66,8 @@ def list_cases():
     size = current_app.config["PAGE_SIZE"]
     # Counted over the key alone: an index can answer it without reading every case row.
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+    if sort.key == "cadre" and not form.q.data:
+        query = query.join(Case.cadre)
     cases = db.session.scalars(
         query.options(joinedload(Case.cadre), joinedload(Case.unit), joinedload(Case.target_position))
         .order_by(order, Case.id.desc() if sort.descending else Case.id.asc()).offset((page - 1) * size).limit(size)
