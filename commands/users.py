@@ -24,3 +24,23 @@ def create_command(username, password, role, units, display_name, email):
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     click.echo(f"User {username} ({role}) created for {', '.join(units)}.")
+
+
+@group.command("unlock")
+@click.argument("username", required=False, default="")
+@click.option("--address", default="", help="Also (or only) lift the lockout of this client address.")
+@click.option("--by", default="", help="Who lifts it and why, for the audit trail (e.g. 'Li Ming, identity checked by phone').")
+def unlock_command(username, address, by):
+    """Lift a sign-in lockout before it runs out (the count of failures starts afresh); audited."""
+    from workflow import signin
+
+    try:
+        lifted = signin.unlock(db.session, username, address, by)
+    except ValueError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    if not lifted:
+        click.echo("No lockout is in force for " + " or ".join(filter(None, [username and f"username '{username}'",
+                                                                           address and f"address {address}"])) + ".")
+    for what, until in lifted:
+        click.echo(f"Lockout lifted for {what} (it ran until {until.isoformat()}).")

@@ -702,3 +702,42 @@ def test_pages_answered_before_any_view_follow_a_change_of_language_at_once(web,
     web.speak("en")
     refused = web.client.get("/cases?q=%00")
     assert refused.status_code == 400 and "cannot be stored" in body(refused) and "无法保存" not in body(refused)
+
+
+# --- an operator lifts a lockout (flask users unlock) -------------------------------------------
+
+def test_an_operator_lifts_a_username_lockout_and_the_count_starts_afresh(web, org, app, travel):
+    for _ in range(5):
+        attempt(web, "case_officer", WRONG)
+    assert attempt(web, "case_officer", PASSWORD).status_code == 429
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "unlock", "Case_Officer", "--by", "Li Ming, identity checked by phone"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Lockout lifted for username 'case_officer' (it ran until 2026-03-02T02:15:00+00:00).\n"
+    lifted = events("login.unlocked")
+    assert len(lifted) == 1 and lifted[0].actor_id is None
+    assert lifted[0].summary.endswith("by Li Ming, identity checked by phone")
+    assert lifted[0].after["scope"] == "username" and lifted[0].after["by"] == "Li Ming, identity checked by phone"
+    assert attempt(web, "case_officer", PASSWORD).status_code == 302, "signed in before the lockout ran out"
+    web.post("/logout")
+    for _ in range(4):  # the count started afresh: four failures lock nothing
+        assert attempt(web, "case_officer", WRONG).status_code == 401
+    again = runner.invoke(args=["users", "unlock", "case_officer"])
+    assert again.exit_code == 0 and again.output == "No lockout is in force for username 'case_officer'.\n"
+    assert len(events("login.unlocked")) == 1, "nothing lifted, nothing recorded"
+    chain_intact()
+
+
+def test_an_operator_lifts_an_address_lockout_and_must_name_something(web, org, app, travel):
+    spray = "198.51.100.7"
+    for i in range(20):
+        attempt(web, f"user{i}", WRONG, address=spray)
+    assert attempt(web, "inspector", PASSWORD, address=spray).status_code == 429
+    runner = app.test_cli_runner()
+    nothing = runner.invoke(args=["users", "unlock"])
+    assert nothing.exit_code == 1 and "Name a username or a client address." in nothing.output
+    result = runner.invoke(args=["users", "unlock", "--address", spray])
+    assert result.exit_code == 0 and result.output.startswith(f"Lockout lifted for address {spray} ")
+    assert attempt(web, "inspector", PASSWORD, address=spray).status_code == 302
+    assert [e.after["address"] for e in events("login.unlocked")] == [spray]
+    chain_intact()

@@ -71,6 +71,7 @@ EVENT_KINDS = {
     "login.failure": ("Sign-in failed", "登录失败"),
     "login.lockout": ("Sign-in locked", "登录锁定"),
     "login.refused": ("Sign-in refused while locked", "锁定期间拒绝登录"),
+    "login.unlocked": ("Sign-in lockout lifted", "解除登录锁定"),
     "audit.exported": ("Audit log exported", "导出审计记录"),
     "audit.archived": ("Audit events archived", "归档审计记录"),
     "backup.created": ("Backup made", "数据备份"),

@@ -144,6 +144,36 @@ def _lock(session, scope, key, address, shown, now, limits, threshold):
     return until
 
 
+def unlock(session, username: str = "", address: str = "", by: str = "") -> list[tuple[str, datetime]]:
+    """Lift the lockouts in force for ``username`` and/or ``address`` (an operator's act, for someone
+    who proved who they are another way): each ends now, and the count starts afresh. Returns
+    [(what, was locked until)]; one audit event per lockout lifted, in the same transaction."""
+    now = clock.now()
+    key, address = key_for(printable(username or "")), printable(address or "")[:64]
+    conditions = []
+    if key:
+        conditions.append((SigninAttempt.scope == "username") & (SigninAttempt.username == key))
+    if address:
+        conditions.append((SigninAttempt.scope == "address") & (SigninAttempt.address == address))
+    if not conditions:
+        raise ValueError("Name a username or a client address.")
+    session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())  # as sign_in: one after the other
+    lifted = []
+    for row in session.scalars(select(SigninAttempt).where(
+            SigninAttempt.outcome == "lockout", SigninAttempt.locked_until > now, or_(*conditions)).order_by(SigninAttempt.id)):
+        what = f"username '{row.username}'" if row.scope == "username" else f"address {row.address}"
+        lifted.append((what, row.locked_until))
+        audit.append(session, kind="login.unlocked", actor=None, at=now,
+                     summary=f"Sign-in lockout lifted for {what} (was until {row.locked_until.isoformat()})"
+                             + (f" by {printable(by)[:60]}" if by else ""),
+                     before={"locked_until": row.locked_until},
+                     after={"scope": row.scope, "username": row.username, "address": row.address, "locked_until": now,
+                            "by": printable(by)[:60]})
+        row.locked_until = now
+    session.commit()
+    return lifted
+
+
 def _prune(session, now, limits):
     horizon = now - max(KEEP_ROWS, limits.window + limits.lockout)
     session.execute(delete(SigninAttempt).where(
