@@ -285,7 +285,7 @@ CLI_COMMANDS = {
     "db": ("Create or migrate the schema (Flask-Migrate)", "建库、迁移", ("upgrade", "downgrade", "current", "history")),
     "demo": ("Load the demo organization, print the demo logins, build a province-sized data set", "演示数据",
              ("load", "logins", "scale")),
-    "users": ("Add a user", "添加用户", ("create",)),
+    "users": ("Add a user, lift a sign-in lockout", "添加用户、解除登录锁定", ("create", "unlock")),
     "rules": ("Create rule set v1, print the active rules", "规则集", ("init", "show")),
     "audit": ("Verify the chain, export, archive old events", "审计链校验、导出、归档", ("verify", "export", "archive")),
     "scheduler": ("The scheduler process", "定时任务进程", ("run",)),
