@@ -21,8 +21,7 @@ from wtforms.validators import Length, Optional
 from workflow.i18n import _l, language, lazy_pick
 from workflow.terms import VOTES, choices
 
-from . import DateRange, optional_id, strict_checkbox
-from .cases import ManyOptions
+from . import DateRange, ManyOptions, optional_id, strict_checkbox
 
 VOTE_ROWS = 15
 

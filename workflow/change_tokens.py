@@ -15,14 +15,13 @@ from sqlalchemy import select, text
 
 from models import ChangeToken
 
-# token name: (table, the changes that move it; PostgreSQL statement-level events)
+TOKENS = ("unit_tree", "calendar")
+# table: (the token its changes move, the changes that move it; PostgreSQL also on TRUNCATE)
 WATCHED = {
-    "unit_tree": [("unit", "INSERT OR DELETE OR UPDATE OF parent_id OR TRUNCATE")],
-    "calendar": [("calendar_override", "INSERT OR DELETE OR UPDATE OR TRUNCATE"),
-                 ("calendar_year", "INSERT OR DELETE OR UPDATE OR TRUNCATE")],
+    "unit": ("unit_tree", ["INSERT", "DELETE", "UPDATE OF parent_id"]),  # a rename leaves the tree as it is
+    "calendar_override": ("calendar", ["INSERT", "DELETE", "UPDATE"]),
+    "calendar_year": ("calendar", ["INSERT", "DELETE", "UPDATE"]),
 }
-_SQLITE_EVENTS = {"unit": ["INSERT", "DELETE", "UPDATE OF parent_id"],
-                  "calendar_override": ["INSERT", "DELETE", "UPDATE"], "calendar_year": ["INSERT", "DELETE", "UPDATE"]}
 
 
 def current(session, name):
@@ -31,7 +30,7 @@ def current(session, name):
 
 
 def fresh_rows():
-    return [{"name": name, "token": uuid.uuid4().hex} for name in WATCHED]
+    return [{"name": name, "token": uuid.uuid4().hex} for name in TOKENS]
 
 
 def _trigger_name(table, event):
@@ -43,29 +42,25 @@ def install(connection):
         connection.execute(text(
             "CREATE OR REPLACE FUNCTION change_token_move() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN UPDATE change_token SET token = md5(gen_random_uuid()::text) WHERE name = TG_ARGV[0]; RETURN NULL; END $$"))
-        for name, tables in WATCHED.items():
-            for table, events in tables:
-                connection.execute(text(f"CREATE TRIGGER {table}_moves_token AFTER {events} ON {table} "
-                                        f"FOR EACH STATEMENT EXECUTE FUNCTION change_token_move('{name}')"))
+        for table, (name, events) in WATCHED.items():  # once per statement
+            connection.execute(text(f"CREATE TRIGGER {table}_moves_token AFTER {' OR '.join([*events, 'TRUNCATE'])} "
+                                    f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION change_token_move('{name}')"))
     elif connection.dialect.name == "sqlite":
-        for name, tables in WATCHED.items():
-            for table, _events in tables:
-                for event in _SQLITE_EVENTS[table]:
-                    connection.execute(text(
-                        f"CREATE TRIGGER IF NOT EXISTS {_trigger_name(table, event)} AFTER {event} ON {table} BEGIN "
-                        f"UPDATE change_token SET token = lower(hex(randomblob(16))) WHERE name = '{name}'; END"))
+        for table, (name, events) in WATCHED.items():  # SQLite has row triggers only, one per kind of change
+            for event in events:
+                connection.execute(text(
+                    f"CREATE TRIGGER IF NOT EXISTS {_trigger_name(table, event)} AFTER {event} ON {table} BEGIN "
+                    f"UPDATE change_token SET token = lower(hex(randomblob(16))) WHERE name = '{name}'; END"))
     else:
         raise NotImplementedError(f"no change-token triggers for {connection.dialect.name}")
 
 
 def remove(connection):
     if connection.dialect.name == "postgresql":
-        for tables in WATCHED.values():
-            for table, _events in tables:
-                connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_moves_token ON {table}"))
+        for table in WATCHED:
+            connection.execute(text(f"DROP TRIGGER IF EXISTS {table}_moves_token ON {table}"))
         connection.execute(text("DROP FUNCTION IF EXISTS change_token_move()"))
     else:
-        for tables in WATCHED.values():
-            for table, _events in tables:
-                for event in _SQLITE_EVENTS[table]:
-                    connection.execute(text(f"DROP TRIGGER IF EXISTS {_trigger_name(table, event)}"))
+        for table, (_name, events) in WATCHED.items():
+            for event in events:
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {_trigger_name(table, event)}"))

@@ -273,9 +273,7 @@ def _rule_values(session, key, default):
 
 def _max_rule(session, key, default):
     """The largest value of a rule over every rule set (cases keep the version they opened under)."""
-    from models import RuleSet
-
-    return max([rs.get(key, default) for rs in session.scalars(select(RuleSet.data))] or [default])
+    return max(_rule_values(session, key, default).values(), default=default)
 
 
 def _utc_start(day):
@@ -287,12 +285,8 @@ def _utc_start(day):
 
 
 def _training_months(session):
-    from sqlalchemy import select as select_
-
-    from models import RuleSet
-
-    values = [rs.get("training_deadline_months", 12) for rs in session.scalars(select_(RuleSet.data))] or [12]
-    return min(values), max(values)
+    values = _rule_values(session, "training_deadline_months", 12).values()
+    return min(values, default=12), max(values, default=12)
 
 
 def _reassignment(session, today, lead, lookback, until, calendar, units):

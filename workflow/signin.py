@@ -157,6 +157,7 @@ def unlock(session, username: str = "", address: str = "", by: str = "") -> list
         conditions.append((SigninAttempt.scope == "address") & (SigninAttempt.address == address))
     if not conditions:
         raise ValueError("Name a username or a client address.")
+    by = printable(by or "")[:60]
     session.execute(select(AuditHead.id).where(AuditHead.id == 1).with_for_update())  # as sign_in: one after the other
     lifted = []
     for row in session.scalars(select(SigninAttempt).where(
@@ -165,10 +166,10 @@ def unlock(session, username: str = "", address: str = "", by: str = "") -> list
         lifted.append((what, row.locked_until))
         audit.append(session, kind="login.unlocked", actor=None, at=now,
                      summary=f"Sign-in lockout lifted for {what} (was until {row.locked_until.isoformat()})"
-                             + (f" by {printable(by)[:60]}" if by else ""),
+                             + (f" by {by}" if by else ""),
                      before={"locked_until": row.locked_until},
                      after={"scope": row.scope, "username": row.username, "address": row.address, "locked_until": now,
-                            "by": printable(by)[:60]})
+                            "by": by})
         row.locked_until = now
     session.commit()
     return lifted
