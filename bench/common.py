@@ -12,6 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "instance" / "bench"
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECRET = "bench-secret-not-for-production"
+# Raised when ``flask demo scale`` writes its rows differently, so that older bench databases are
+# built again (2: audit events store before/after as the export shows them).
+GENERATION = 2
 
 
 @dataclass
@@ -78,7 +81,7 @@ def ensure_database(backend, scale, rebuild=False, log=print):
     WORK.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    if marker.exists() and not rebuild:
+    if marker.exists() and not rebuild and json.loads(marker.read_text()).get("generation") == GENERATION:
         # A database built by an older checkout: bring its schema (and indexes) to the current head.
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
         return url
@@ -98,7 +101,8 @@ def ensure_database(backend, scale, rebuild=False, log=print):
     started = time.monotonic()
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "demo", "scale", "--scale", str(scale)], cwd=ROOT, env=env, check=True)
-    marker.write_text(json.dumps({"url": url, "scale": scale, "built_in_s": round(time.monotonic() - started)}))
+    marker.write_text(json.dumps({"url": url, "scale": scale, "generation": GENERATION,
+                                  "built_in_s": round(time.monotonic() - started)}))
     return url
 
 

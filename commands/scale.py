@@ -32,7 +32,7 @@ import click
 from sqlalchemy import func, select
 
 from demo.paths import ADJUSTMENT_PATHS, PATHS
-from models import Unit, db
+from models import Unit, db, shown_json
 from workflow import accounts, audit
 from workflow.calendar import WorkingDays
 from workflow.clock import LOCAL_TZ, add_months, local_date
@@ -655,7 +655,7 @@ class Generator:
     # the audit trail --------------------------------------------------------------------------
 
     EVENT_COLUMNS = ("id", "occurred_at", "actor_id", "kind", "case_id", "cadre_id", "unit_id", "summary", "before", "after",
-                     "prev_hash", "hash")
+                     "prev_hash", "hash", "json_as_shown")
 
     def events(self):
         """Case events and the everyday trail (sign-ins, cadre edits, assessments) merged in time order,
@@ -749,8 +749,9 @@ class Generator:
         self.event_id += 1
         event = _Event(at, actor, kind, case_id, cadre_id, unit_id, summary, before, after)
         digest = audit.event_hash(self.last_hash, event)  # exactly what append() computes
-        self.event_rows.append((self.event_id, at, actor, kind, case_id, cadre_id, unit_id, summary, before, after,
-                                self.last_hash, digest))
+        (before_text, before_shown), (after_text, after_shown) = _stored(before), _stored(after)  # as append() stores them
+        self.event_rows.append((self.event_id, at, actor, kind, case_id, cadre_id, unit_id, summary, before_text, after_text,
+                                self.last_hash, digest, before_shown and after_shown))
         self.last_hash, self.last_event_id = digest, self.event_id
 
     def _flush(self):
@@ -788,6 +789,10 @@ class Generator:
         else:
             self.sink.execute("ANALYZE")
         self.sink.close()
+
+
+def _stored(value):
+    return (None, True) if value is None else shown_json.stored(value)
 
 
 class _Event:

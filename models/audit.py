@@ -1,10 +1,11 @@
 """Audit events: one per change, hash-chained in insertion order."""
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db
+from .shown_json import ShownJSON
 
 
 class AuditEvent(db.Model):
@@ -18,8 +19,10 @@ class AuditEvent(db.Model):
     cadre_id: Mapped[int | None] = mapped_column(ForeignKey("cadre.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
     summary: Mapped[str] = mapped_column(Text)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict | None] = mapped_column(ShownJSON)
+    after: Mapped[dict | None] = mapped_column(ShownJSON)
+    # before and after are stored as the export shows them (models/shown_json.py): passed through as stored
+    json_as_shown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 

@@ -4,11 +4,11 @@ dates its state implies, follow-up reviews are scheduled, and the pages load."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 
 from commands.scale import RefusedToGenerate, Sizes, generate
 from models import AuditEvent, Cadre, Case, Sanction, StepRecord, Unit, db
-from workflow import clock
+from workflow import audit_export, clock
 from workflow.audit_verify import verify
 from workflow.calendar import WorkingDays
 from workflow.deadlines import due_items
@@ -41,6 +41,15 @@ def test_counts_and_the_audit_chain_verifies(province):
     assert verdict.checked >= SIZES.events
     depths = set(db.session.scalars(select(Unit.depth)))
     assert depths == {0, 1, 2, 3}  # a unit tree of several levels
+
+
+def test_events_store_their_json_as_the_export_shows_it(province):
+    """As audit.append stores them (models/shown_json.py): the export passes them through."""
+    rows = db.session.execute(select(cast(AuditEvent.before, Text), cast(AuditEvent.after, Text), AuditEvent.json_as_shown)).all()
+    assert rows and all(row[2] for row in rows)
+    for before, after, _ in rows[::7]:
+        for stored in (before, after):
+            assert stored is None or audit_export._json_cell(stored) == ("" if stored == "null" else stored)
 
 
 def test_every_case_state_is_a_state_of_its_track_and_every_state_is_used(province):

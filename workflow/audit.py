@@ -1,13 +1,14 @@
 """Appending to the hash-chained audit trail, in the caller's transaction."""
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
 from sqlalchemy import select
 
 from models import AuditEvent, AuditHead
+from models.shown_json import stored
 
 from .terms import choices, label
 
@@ -30,7 +31,7 @@ def jsonable(value):
 def event_hash(prev_hash: str, event: AuditEvent) -> str:
     body = {
         "prev": prev_hash,
-        "at": event.occurred_at.isoformat(),
+        "at": event.occurred_at.astimezone(UTC).isoformat(),  # as stored and read back (UTC), whatever zone was given
         "actor": event.actor_id,
         "kind": event.kind,
         "case": event.case_id,
@@ -107,6 +108,7 @@ def append(session, *, kind, actor, summary, at, case=None, cadre_id=None, unit_
         after=jsonable(after),
         prev_hash=head.last_hash,
     )
+    event.json_as_shown = as_shown(event.before, event.after)
     event.hash = event_hash(head.last_hash, event)
     session.add(event)
     session.flush()
@@ -134,6 +136,7 @@ def append_many(session, events) -> int:
             summary=spec["summary"], before=jsonable(spec.get("before")), after=jsonable(spec.get("after")), prev_hash=prev,
         )
         row["hash"] = prev = event_hash(prev, SimpleNamespace(**row))
+        row["json_as_shown"] = as_shown(row["before"], row["after"])
         rows.append(row)
     if not rows:
         return 0
@@ -144,6 +147,11 @@ def append_many(session, events) -> int:
     head.last_hash = prev
     session.flush()
     return len(rows)
+
+
+def as_shown(before, after) -> bool:
+    """Whether both JSON values are stored as the export shows them (models/shown_json.py)."""
+    return stored(before)[1] and stored(after)[1]
 
 
 def snapshot(obj, columns) -> dict:

@@ -170,24 +170,31 @@ def _raw_batches(session, filters, batch=5000):
     statement = query(filters).with_only_columns(
         table.c.id, type_coerce(table.c.occurred_at, DateTime), User.username, table.c.kind, table.c.case_id,
         table.c.cadre_id, table.c.unit_id, table.c.summary, cast(table.c.before, Text), cast(table.c.after, Text),
-        table.c.prev_hash, table.c.hash, maintain_column_froms=True)
+        table.c.prev_hash, table.c.hash, table.c.json_as_shown, maintain_column_froms=True)
     return session.execute(statement.execution_options(yield_per=batch)).partitions()
+
+
+def _shown_cell(text):
+    """A JSON text stored as shown (models/shown_json.py): itself; empty for null."""
+    return "" if text is None or text == "null" else text
 
 
 def _batches(session, filters, batch=5000):
     """The export's rows in batches of plain tuples, streamed: no ORM objects (memory stays flat),
-    the timestamp read as stored (UTC) and the JSON columns as text (parsed once, here)."""
+    the timestamp read as stored (UTC) and the JSON columns as text (parsed once, here, unless
+    stored as shown)."""
     for rows in _raw_batches(session, filters, batch):
-        yield [(r[0], r[1].isoformat() + "+00:00", r[2] or "", r[3], r[4], r[5], r[6], r[7], _json_cell(r[8]), _json_cell(r[9]),
+        yield [(r[0], r[1].isoformat() + "+00:00", r[2] or "", r[3], r[4], r[5], r[6], r[7],
+                *((_shown_cell(r[8]), _shown_cell(r[9])) if r[12] else (_json_cell(r[8]), _json_cell(r[9]))),
                 r[10], r[11]) for r in rows]
 
 
 def _csv_batches(session, filters, batch=5000):
     """As ``_batches`` with ``safe_cell`` applied: only the text columns can start like a formula
     (ids, times and hashes cannot); None is written as an empty cell by the csv module."""
-    for rows in _raw_batches(session, filters, batch):
-        yield [(r[0], r[1].isoformat() + "+00:00", _safe(r[2] or ""), _safe(r[3]), r[4], r[5], r[6], _safe(r[7]),
-                _safe(_json_cell(r[8])), _safe(_json_cell(r[9])), r[10], r[11]) for r in rows]
+    for rows in _batches(session, filters, batch):
+        yield [(r[0], r[1], _safe(r[2]), _safe(r[3]), r[4], r[5], r[6], _safe(r[7]), _safe(r[8]), _safe(r[9]), r[10], r[11])
+               for r in rows]
 
 
 def _rows(session, filters, batch=5000):
@@ -319,9 +326,11 @@ def _stored_time(moment, mark):
 
 # A text cell neutralised when it starts like a formula; an empty text as NULL (COPY would quote it).
 _PG_TEXT = "NULLIF(CASE WHEN ascii({0}) IN (61, 43, 45, 64, 9, 13) THEN '''' || {0} ELSE {0} END, '')"  # = + - @ tab CR
-_PG_JSON = "NULLIF(e.{0}::jsonb::text, 'null')"
+# Stored as shown (models/shown_json.py): passed through; else printed by jsonb.
+_PG_JSON = "NULLIF(CASE WHEN e.json_as_shown THEN e.{0}::text ELSE e.{0}::jsonb::text END, 'null')"
 # jsonb cannot hold \u0000: a stored text with one is shown as stored (tried when the first COPY meets one).
-_PG_JSON_GUARDED = "CASE WHEN strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::text ELSE NULLIF(e.{0}::jsonb::text, 'null') END"
+_PG_JSON_GUARDED = ("NULLIF(CASE WHEN e.json_as_shown OR strpos(e.{0}::text, E'\\\\u0000') > 0 THEN e.{0}::text "
+                    "ELSE e.{0}::jsonb::text END, 'null')")
 # As Python's isoformat: the microseconds only when there are some.
 _PG_TIME = ("to_char(e.occurred_at, CASE WHEN date_trunc('second', e.occurred_at) = e.occurred_at "
             "THEN 'YYYY-MM-DD\"T\"HH24:MI:SS\"+00:00\"' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"' END)")
@@ -384,7 +393,10 @@ def _copy_rows(cursor, statement, params, out, batch=2000):
 _SQLITE_TEXT = "CASE WHEN substr({0}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) THEN '''' || {0} ELSE {0} END"
 _SQLITE_TIME = ("substr(e.occurred_at, 1, 10) || 'T' || CASE WHEN substr(e.occurred_at, 20) IN ('', '.000000') "
                 "THEN substr(e.occurred_at, 12, 8) ELSE substr(e.occurred_at, 12) END || '+00:00'")
-_SQLITE_JSON = "CASE WHEN e.{0} IS NULL THEN NULL ELSE cadreflow_export_json(CAST(e.{0} AS TEXT)) END"  # NUMERIC affinity
+# Stored as shown (models/shown_json.py): passed through (an object, a list, a text or a literal: never
+# like a formula); else rendered by Python (NUMERIC affinity: a bare number is read back as one, hence the CAST).
+_SQLITE_JSON = ("CASE WHEN e.{0} IS NULL THEN NULL WHEN e.json_as_shown THEN NULLIF(e.{0}, 'null') "
+                "ELSE cadreflow_export_json(CAST(e.{0} AS TEXT)) END")
 
 
 def _csv_sqlite(conn, filters, out, batch=2000):

@@ -5,6 +5,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert
 
+from models.shown_json import ShownJSON, stored
+
 
 def insert_rows(session, table, rows):
     """``rows``: dicts with the same keys, values as the columns store them (aware datetimes are
@@ -22,13 +24,16 @@ def insert_rows(session, table, rows):
         return
     names = list(rows[0])
     columns = ", ".join(f'"{name}"' for name in names)
+    shown = {name for name in names if isinstance(table.c[name].type, ShownJSON)}
     raw = connection.connection.driver_connection  # psycopg 3, in the same transaction as the session
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row(tuple(_pg(row[name]) for name in names))
+            copy.write_row(tuple(_pg(row[name], name in shown) for name in names))
 
 
-def _pg(value):
+def _pg(value, shown_json=False):
+    if shown_json:
+        return stored(value)[0]
     if isinstance(value, datetime) and value.tzinfo:
         return value.astimezone(UTC).replace(tzinfo=None)
     if isinstance(value, (dict, list)):
