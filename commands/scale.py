@@ -785,7 +785,7 @@ class Generator:
                                   f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
             self.sink.commit()
             self.sink.conn.autocommit = True
-            self.sink.execute("ANALYZE")
+            self.sink.execute("VACUUM ANALYZE")  # as autovacuum soon would after a bulk load: index-only scans work
         else:
             self.sink.execute("ANALYZE")
         self.sink.close()

@@ -25,4 +25,4 @@ class CaseFilterForm(FlaskForm):
     q = StringField(_l("Cadre name"), validators=[Optional()])
     track = SelectField(_l("Track"), validators=[Optional()])
     state = SelectField(_l("State"), validators=[Optional()])
-    unit = SelectField(_l("Unit"), validators=[Optional()], widget=ManyOptions())
+    unit = SelectField(_l("Unit (and the units under it)"), validators=[Optional()], widget=ManyOptions())

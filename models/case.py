@@ -20,10 +20,15 @@ class Case(db.Model):
         CheckConstraint("track IN ('promotion', 'adjustment')", name="track_known"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_case_unit_state", "unit_id", "state"),
-        # Chosen from the benchmark's query plans (migration 0008): the reminder scan finds deadlines by
-        # (due_kind, due_on); the case list filters by state and sorts by due date or last change.
+        # Chosen from the benchmark's query plans (migrations 0008, 0012): the reminder scan finds deadlines
+        # by (due_kind, due_on); the case list filters by state and sorts by last change, due date or
+        # reference, each read in its full order (the id breaks ties).
         Index("ix_case_due_kind_due_on", "due_kind", "due_on"),
-        Index("ix_case_state_due_on", "state", "due_on"),
+        Index("ix_case_updated_at_id", "updated_at", "id"),
+        Index("ix_case_due_on_id", "due_on", "id"),
+        Index("ix_case_state_updated_at_id", "state", "updated_at", "id"),
+        Index("ix_case_state_due_on_id", "state", "due_on", "id"),
+        Index("ix_case_state_reference", "state", "reference"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -39,7 +44,7 @@ class Case(db.Model):
     rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_set.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     state_since: Mapped[datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The current step's deadline (publicity end, probation end, or the stale-step limit).
     due_on: Mapped[date | None] = mapped_column(Date)
     due_kind: Mapped[str] = mapped_column(String(32), default="")

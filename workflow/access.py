@@ -39,17 +39,30 @@ def unit_scope(session, user) -> set[int]:
     if not rows:  # no token to trust: read the tree afresh
         return _walk(_children(session), [u.id for u in user.units])
     token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
-    key = str(session.get_bind().url)
-    tree = _TREES.get(key)
-    if tree is None or tree[0] != token:
-        children = _children(session)
-        tree = _TREES[key] = (token, children, {}, sum(map(len, children.values())))
+    tree = _kept_tree(session, token)
     scopes = tree[2]
     if roots not in scopes:
         if len(scopes) > 1000:
             scopes.clear()
         scopes[roots] = frozenset(_walk(tree[1], roots))
     return set(scopes[roots])
+
+
+def _kept_tree(session, token):
+    """(token, children of each unit, scopes worked out, unit count) while ``token`` holds."""
+    key = str(session.get_bind().url)
+    tree = _TREES.get(key)
+    if tree is None or tree[0] != token:
+        children = _children(session)
+        tree = (token, children, {}, sum(map(len, children.values())))
+        if token is not None:
+            _TREES[key] = tree
+    return tree
+
+
+def units_under(session, unit_id) -> set[int]:
+    """The unit and every unit below it."""
+    return _walk(_kept_tree(session, change_tokens.current(session, "unit_tree"))[1], [unit_id])
 
 
 def in_scope(session, query, column, scope):

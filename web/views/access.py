@@ -3,10 +3,11 @@ applied before every view. Views do not check roles themselves; they fetch the o
 with ``load_in_scope(Model, id)``, which answers 404 outside the user's units."""
 from flask import current_app, request
 from flask_login import current_user
+from sqlalchemy import or_, select
 
-from models import db
+from models import Unit, db
 from workflow import permissions
-from workflow.access import unit_scope
+from workflow.access import in_scope, unit_scope, units_under
 from workflow.errors import Forbidden
 
 
@@ -53,3 +54,38 @@ def load_in_scope(what, object_id, lock=False):
 def may(endpoint, **args):
     """For templates: may the current user use this endpoint (its units aside)?"""
     return permissions.allows(endpoint, current_user, args, args)
+
+
+# How many levels of the user's tree a unit filter lists: a province officer gets the province, its
+# cities and their counties (about 180), not every town (2,000 more); a town is found under its county.
+FILTER_LEVELS = 3
+INDENT = "\u00a0\u00a0\u00a0"  # kept by the browser in an <option> (plain spaces are collapsed)
+
+
+def unit_filter_choices(chosen=None):
+    """(id, name) of the units a list may be filtered by, in tree order and indented by level: the
+    user's own units and the levels below them (FILTER_LEVELS), and a deeper unit when it is the
+    one chosen (a link to a town's cases). Filtering by a unit means it and the units under it."""
+    scope = my_units()
+    top = min((u.depth for u in current_user.units), default=0)
+    wanted = Unit.depth < top + FILTER_LEVELS
+    if chosen is not None:
+        wanted = or_(wanted, Unit.id == chosen)
+    rows = db.session.execute(in_scope(db.session, select(Unit.id, Unit.name, Unit.depth, Unit.parent_id).where(wanted)
+                                       .order_by(Unit.code), Unit.id, scope)).all()
+    listed = {row.id for row in rows}
+    below = {}
+    for row in rows:  # each unit under its parent (siblings by code); a unit whose parent is not listed starts a branch
+        below.setdefault(row.parent_id if row.parent_id in listed else None, []).append(row)
+    choices, stack = [], list(reversed(below.get(None, [])))
+    while stack:
+        row = stack.pop()
+        choices.append((str(row.id), INDENT * max(0, row.depth - top) + row.name))
+        stack.extend(reversed(below.get(row.id, [])))
+    return choices
+
+
+def units_under_chosen(chosen):
+    """The units a list filtered by ``chosen`` covers: it and every unit below it, within the
+    user's units (none when the unit is outside them)."""
+    return units_under(db.session, chosen) & my_units() if chosen in my_units() else set()

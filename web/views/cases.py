@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from forms import whole_number
 from forms.cases import CaseFilterForm, OpenPromotionForm
 from forms.steps import build_step_form, form_data, open_form_class, show_errors
-from models import AuditEvent, Cadre, Case, Position, Unit, db
+from models import AuditEvent, Cadre, Case, Position, db
 from models.case import TRACK_NAMES
 from workflow import clock, door
 from workflow.access import in_scope
@@ -22,11 +22,13 @@ from workflow.terms import RANKS
 from workflow.terms import label as term
 
 from ..helpers import ListSort
-from .access import load_in_scope, my_units
+from .access import load_in_scope, my_units, unit_filter_choices, units_under_chosen
 
 bp = Blueprint("cases", __name__)
 # Sortable columns of the case list and the way a first click sorts them.
 CASE_SORTS = {"updated": "desc", "due": "asc", "reference": "asc", "cadre": "asc"}
+# The case list counts up to this many: the province officer's unfiltered list holds 100,000.
+COUNT_LIMIT = 10_000
 
 
 @bp.get("/")
@@ -41,20 +43,19 @@ def list_cases():
     everyone = ("", _("— all —"))
     form.track.choices = [everyone] + [(t, TRACK_NAMES[t]) for t in WORKFLOWS]
     form.state.choices = [everyone] + [(s.name, s.label) for wf in WORKFLOWS.values() for s in wf.states]
-    # Plain (id, name) rows for the unit filter: a province holds thousands of units. A scope of
-    # the whole tree adds no IN list of every unit (workflow.access.in_scope).
-    units = db.session.execute(in_scope(db.session, select(Unit.id, Unit.name).order_by(Unit.code), Unit.id, scope)).all()
-    form.unit.choices = [everyone] + [(str(u.id), u.name) for u in units]
+    # A province holds thousands of units: the filter lists the top levels (a town is found under
+    # its county) and a unit stands for its whole subtree.
+    chosen = whole_number(form.unit.data)
+    form.unit.choices = [everyone] + unit_filter_choices(chosen)
     # The cadre is joined only when its name is searched (then also for the count) or sorted on.
-    query = in_scope(db.session, select(Case), Case.unit_id, scope)
+    # A scope of the whole tree adds no IN list of every unit (workflow.access.in_scope).
+    query = in_scope(db.session, select(Case), Case.unit_id, scope if chosen is None else units_under_chosen(chosen))
     if form.q.data:
         query = query.join(Case.cadre)
-    if form.track.data:
+    if form.track.data and _tracks_of_state(form.state.data) != [form.track.data]:  # else the state says the track
         query = query.where(Case.track == form.track.data)
     if form.state.data:
         query = query.where(Case.state == form.state.data)
-    if whole_number(form.unit.data):
-        query = query.where(Case.unit_id == int(form.unit.data))
     if form.q.data:
         query = query.where(Cadre.name.contains(form.q.data.strip()[:60], autoescape=True))
     sort = ListSort(CASE_SORTS, "updated")
@@ -64,16 +65,19 @@ def list_cases():
         order = order.nulls_last()
     page = _page_arg()
     size = current_app.config["PAGE_SIZE"]
-    # Counted over the key alone: an index can answer it without reading every case row.
-    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).subquery()))
+    # Counted over the key alone (an index answers it) and only up to COUNT_LIMIT: past that the
+    # list says "more than" and pages on, as long as there are more cases.
+    total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Case.id).limit(COUNT_LIMIT + 1).subquery()))
     if sort.key == "cadre" and not form.q.data:
         query = query.join(Case.cadre)
     cases = db.session.scalars(
         query.options(joinedload(Case.cadre), joinedload(Case.unit), joinedload(Case.target_position))
         .order_by(order, Case.id.desc() if sort.descending else Case.id.asc()).offset((page - 1) * size).limit(size)
     ).all()
-    return render_template("cases/list.html", cases=cases, form=form, page=page, pages=max(1, -(-total // size)),
-                           total=total, sort=sort)
+    more = total > COUNT_LIMIT
+    pages = max(1, -(-min(total, COUNT_LIMIT) // size), page + 1 if more and len(cases) == size else page)
+    return render_template("cases/list.html", cases=cases, form=form, page=page, pages=pages,
+                           total=min(total, COUNT_LIMIT), more=more, sort=sort)
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
@@ -176,6 +180,10 @@ def _render_case(case, failed=None, status=200):
     general = failed[2] if failed and not any(t.trigger == failed[0] for t, *_ in actions) else []
     return render_template("cases/show.html", case=case, workflow=workflow, actions=actions, events=events,
                            ctx=ctx, influence=influence, general_reasons=general), status
+
+
+def _tracks_of_state(state):
+    return [track for track, workflow in WORKFLOWS.items() if any(s.name == state for s in workflow.states)]
 
 
 def _page_arg():
