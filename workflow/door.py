@@ -89,10 +89,11 @@ def role_refusal(actor, allowed_roles) -> Forbidden:
     return Forbidden(text)
 
 
-def available_actions(session, case, actor, now=None):
-    """[(transition, reasons)] for the triggers this actor's role may use in the case's state."""
+def available_actions(session, case, actor, now=None, ctx=None):
+    """[(transition, reasons)] for the triggers this actor's role may use in the case's state
+    (``ctx``: the page's own, when it has made one)."""
     workflow = workflow_for(case.track)
-    ctx = make_ctx(session, case, actor, now=now)
+    ctx = ctx or make_ctx(session, case, actor, now=now)
     out = []
     for transition in workflow.from_state(case.state):
         if actor.role not in transition.roles:

@@ -344,10 +344,10 @@ def load_in_scope(session, user, what, object_id, lock=False, scope=None):
     number = object_id if isinstance(object_id, int) else (int(object_id) if str(object_id).isdecimal() else None)
     if number is None or number > 2**62:
         raise subject.not_found()
-    query = select(subject.model).where(subject.model.id == number)
     if lock:
-        query = query.with_for_update()
-    obj = session.scalars(query).one_or_none()
+        obj = session.scalars(select(subject.model).where(subject.model.id == number).with_for_update()).one_or_none()
+    else:  # the identity map first: the permission check before the view has usually loaded it
+        obj = session.get(subject.model, number)
     scope = unit_scope(session, user) if scope is None else scope
     if obj is None or getattr(obj, subject.unit_attr) not in scope:
         raise subject.not_found()
