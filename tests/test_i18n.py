@@ -140,3 +140,24 @@ def test_the_case_pages_audit_list_names_event_kinds_in_the_readers_language(web
     audit_list = web.speak("zh").get(f"/cases/{case.id}").get_data(as_text=True).split('class="audit"')[1].split("</ul>")[0]
     assert terms.label(EVENT_KINDS, "case.opened", "zh") in audit_list
     assert "case.opened" not in audit_list and "case.transition" not in audit_list
+
+
+def test_a_requests_language_is_looked_up_once_and_ends_with_the_request(app, web):
+    """workflow/i18n.py keeps the request's catalogue and language for the request only: the next
+    request, in the other language, speaks its own; after it, Flask-Babel answers again."""
+    from flask import template_rendered
+
+    from workflow import i18n
+
+    seen = []
+
+    def rendered(sender, template, context, **extra):
+        seen.append((i18n._REQUEST.get(), i18n._("Cases"), i18n.language()))
+
+    with template_rendered.connected_to(rendered, app):
+        zh = web.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+        en = web.get("/login", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "工作人员登录" in zh and "Staff sign in" in en
+    assert [(text, lang) for _held, text, lang in seen] == [("案件", "zh"), ("Cases", "en")]
+    assert all(isinstance(held, tuple) and held is not i18n._PENDING for held, _t, _l in seen)  # the fast path
+    assert i18n._REQUEST.get() is None

@@ -8,7 +8,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_decimal, refresh
 
 from workflow import clock
-from workflow.i18n import LANGUAGES, language
+from workflow.i18n import LANGUAGES, begin_request, end_request, language, template_gettext, template_ngettext
 
 from .catalogue import TRANSLATIONS, compile_catalogue
 
@@ -52,6 +52,16 @@ def local_number(value, digits=None):
     return format_decimal(value, format="#,##0." + "0" * digits) if digits else format_decimal(value)
 
 
+def _begin_request():
+    refresh()
+    begin_request()
+
+
+def _end_request(_exc=None):
+    refresh()
+    end_request()
+
+
 def init(app):
     app.config.setdefault("DEFAULT_LANGUAGE", "zh")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
@@ -63,7 +73,9 @@ def init(app):
     # The locale is cached per app context, and tests keep one across requests: ask afresh each time.
     # First of all before-request hooks (create_app installs the input guard before this): the input
     # guard, the CSRF check and a 413 may answer before any view, in the reader's language.
-    app.before_request_funcs.setdefault(None, []).insert(0, refresh)
-    app.teardown_request(lambda _exc: refresh())
+    app.before_request_funcs.setdefault(None, []).insert(0, _begin_request)
+    app.teardown_request(_end_request)
+    # Messages in templates through the request's catalogue looked up once (workflow/i18n.py).
+    app.jinja_env.install_gettext_callables(gettext=template_gettext, ngettext=template_ngettext, newstyle=True)
     app.jinja_env.filters.update(date=local_date, datetime=local_datetime, number=local_number)
     app.jinja_env.globals.update(language=language, LANGUAGES=LANGUAGES)

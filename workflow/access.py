@@ -30,14 +30,25 @@ CADRE_MANAGERS = frozenset({"case_officer", "administrator"})
 _TREES: dict = {}
 
 
-def unit_scope(session, user) -> set[int]:
+class Scope(set):
+    """A user's unit ids, knowing the user's own units (``roots``), the tree it was read from
+    (``children``: unit id -> the ids under it) and whether it is the whole tree."""
+
+    def __init__(self, ids, roots, children, whole):
+        super().__init__(ids)
+        self.roots, self.children, self.whole = roots, children, whole
+
+
+def unit_scope(session, user) -> Scope:
     """The user's units and every unit below them."""
     # The tree's token and the user's own units in one round trip (not the user's Unit objects).
     rows = session.execute(
         select(ChangeToken.token, user_unit.c.unit_id).select_from(ChangeToken)
         .outerjoin(user_unit, user_unit.c.user_id == user.id).where(ChangeToken.name == "unit_tree")).all()
     if not rows:  # no token to trust: read the tree afresh
-        return _walk(_children(session), [u.id for u in user.units])
+        children, roots = _children(session), frozenset(u.id for u in user.units)
+        scope = _walk(children, roots)
+        return Scope(scope, roots, children, len(scope) >= sum(map(len, children.values())))
     token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
     tree = _kept_tree(session, token)
     scopes = tree[2]
@@ -45,7 +56,16 @@ def unit_scope(session, user) -> set[int]:
         if len(scopes) > 1000:
             scopes.clear()
         scopes[roots] = frozenset(_walk(tree[1], roots))
-    return set(scopes[roots])
+    return Scope(scopes[roots], roots, tree[1], len(scopes[roots]) >= tree[3])
+
+
+def levels_below(scope: Scope, levels) -> set[int]:
+    """The user's own units and ``levels - 1`` levels under them."""
+    found, layer = set(scope.roots), set(scope.roots)
+    for _ in range(levels - 1):
+        layer = {child for unit_id in layer for child in scope.children.get(unit_id, ())}
+        found |= layer
+    return found
 
 
 def _kept_tree(session, token):
@@ -72,7 +92,9 @@ def in_scope(session, query, column, scope):
 
 
 def whole_tree(session, scope) -> bool:
-    """Does ``scope`` hold every unit?"""
+    """Does ``scope`` hold every unit? (A Scope knows; any other set of ids is counted against the tree.)"""
+    if isinstance(scope, Scope):
+        return scope.whole
     return len(scope) >= _unit_count(session)
 
 

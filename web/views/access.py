@@ -3,11 +3,11 @@ applied before every view. Views do not check roles themselves; they fetch the o
 with ``load_in_scope(Model, id)``, which answers 404 outside the user's units."""
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from models import Unit, db
 from workflow import permissions
-from workflow.access import in_scope, unit_scope, units_under
+from workflow.access import levels_below, unit_scope, units_under
 from workflow.errors import Forbidden
 
 
@@ -67,12 +67,12 @@ def unit_filter_choices(chosen=None):
     user's own units and the levels below them (FILTER_LEVELS), and a deeper unit when it is the
     one chosen (a link to a town's cases). Filtering by a unit means it and the units under it."""
     scope = my_units()
-    top = min((u.depth for u in current_user.units), default=0)
-    wanted = Unit.depth < top + FILTER_LEVELS
-    if chosen is not None:
-        wanted = or_(wanted, Unit.id == chosen)
-    rows = db.session.execute(in_scope(db.session, select(Unit.id, Unit.name, Unit.depth, Unit.parent_id).where(wanted)
-                                       .order_by(Unit.code), Unit.id, scope)).all()
+    wanted = levels_below(scope, FILTER_LEVELS)
+    if chosen in scope:
+        wanted.add(chosen)
+    rows = db.session.execute(select(Unit.id, Unit.name, Unit.depth, Unit.parent_id).where(Unit.id.in_(wanted))
+                              .order_by(Unit.code)).all()
+    top = min((row.depth for row in rows), default=0)
     listed = {row.id for row in rows}
     below = {}
     for row in rows:  # each unit under its parent (siblings by code); a unit whose parent is not listed starts a branch
@@ -80,7 +80,7 @@ def unit_filter_choices(chosen=None):
     choices, stack = [], list(reversed(below.get(None, [])))
     while stack:
         row = stack.pop()
-        choices.append((str(row.id), INDENT * max(0, row.depth - top) + row.name))
+        choices.append((str(row.id), INDENT * (row.depth - top) + row.name))
         stack.extend(reversed(below.get(row.id, [])))
     return choices
 
