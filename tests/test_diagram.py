@@ -164,3 +164,27 @@ def test_exits_reached_from_anywhere_are_drawn_only_when_taken(app, org):
     assert diagram.nodes["inspection"].current
     with reading(app, "zh-CN"):
         assert "可由 6 个环节转入" in for_case(case).svg()
+
+
+def test_cases_that_took_the_same_steps_share_one_drawing_in_each_language(app, web, org):
+    """drawn_for_case keeps a drawing per path and language: the same SVG as drawn afresh, with the
+    page's own id prefix; another step taken, or the other language, is another drawing."""
+    from demo.paths import SELECT
+    from workflow.diagram import drawn_for_case
+
+    first, second = org.open_case(), org.open_case(cadre=org.cadre(name="王五"))
+    with reading(app, "en"):
+        one, two = drawn_for_case(first), drawn_for_case(second)
+        assert one is two
+        assert one.svg("wf-1") == for_case(first).svg("wf-1") and 'id="wf-2-title"' in two.svg("wf-2")
+        assert one.repeated_steps == []
+    run(org, second, [SELECT])
+    with reading(app, "en"):
+        assert drawn_for_case(second) is not one
+        assert drawn_for_case(second).svg("x") == for_case(second).svg("x")
+    with reading(app, "zh-CN"):
+        chinese = drawn_for_case(first)
+        assert chinese is not one and chinese.svg("wf") == for_case(first).svg("wf")
+    web.login("auditor")
+    html = web.get(f"/cases/{first.id}").get_data(as_text=True)
+    assert f'id="wf-{first.id}-title"' in html and "wf-prefix-" not in html

@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from workflow import clock, terms
 from workflow.audit import event_label
-from workflow.diagram import for_case as case_diagram
+from workflow.diagram import drawn_for_case as case_diagram
 from workflow.records import record_rows, step_title
 from workflow.registry import WORKFLOWS
 

@@ -3,7 +3,7 @@ applied before every view. Views do not check roles themselves; they fetch the o
 with ``load_in_scope(Model, id)``, which answers 404 outside the user's units."""
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from models import Unit, db
 from workflow import permissions
@@ -67,11 +67,16 @@ def unit_filter_choices(chosen=None):
     user's own units and the levels below them (FILTER_LEVELS), and a deeper unit when it is the
     one chosen (a link to a town's cases). Filtering by a unit means it and the units under it."""
     scope = my_units()
-    wanted = levels_below(scope, FILTER_LEVELS)
-    if chosen in scope:
-        wanted.add(chosen)
-    rows = db.session.execute(select(Unit.id, Unit.name, Unit.depth, Unit.parent_id).where(Unit.id.in_(wanted))
-                              .order_by(Unit.code)).all()
+    if scope.whole:  # every top-level unit is the user's: the levels are the tree's first (no IN list)
+        wanted = Unit.depth < FILTER_LEVELS
+        if chosen is not None:
+            wanted = or_(wanted, Unit.id == chosen)
+    else:
+        ids = levels_below(scope, FILTER_LEVELS)
+        if chosen in scope:
+            ids.add(chosen)
+        wanted = Unit.id.in_(ids)
+    rows = db.session.execute(select(Unit.id, Unit.name, Unit.depth, Unit.parent_id).where(wanted).order_by(Unit.code)).all()
     top = min((row.depth for row in rows), default=0)
     listed = {row.id for row in rows}
     below = {}
