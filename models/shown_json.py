@@ -33,18 +33,29 @@ def _key_order(item):
 
 def shown(value) -> str:
     """``value`` as jsonb prints it; raises NotExact where that would not read back the same."""
+    return _ENCODE(_in_order(value))
+
+
+def _in_order(value):
+    """The value with every object's keys in jsonb's order (the C encoder then writes it as jsonb
+    prints it); checks that each float prints as numeric would."""
     kind = type(value)
     if kind is dict:
-        return "{" + ", ".join(f"{_ENCODE(k)}: {shown(v)}" for k, v in sorted(value.items(), key=_key_order)) + "}"
+        items = value.items()
+        if len(value) > 1:
+            items = sorted(items, key=_key_order)
+        elif value and type(next(iter(value))) is not str:
+            raise NotExact
+        return {k: _in_order(v) if type(v) not in _SCALARS else v for k, v in items}
     if kind is list or kind is tuple:
-        return "[" + ", ".join(map(shown, value)) + "]"
+        return [_in_order(v) if type(v) not in _SCALARS else v for v in value]
     if kind is float:
         text = repr(value)
         if "e" in text or not math.isfinite(value) or (value == 0 and math.copysign(1, value) < 0):
             raise NotExact
-        return text
+        return value
     if kind in _SCALARS:
-        return _ENCODE(value)
+        return value
     raise NotExact
 
 
@@ -68,6 +79,7 @@ class ShownJSON(TypeDecorator):
 
     impl = JSON
     cache_ok = True
+    should_evaluate_none = True  # as JSON's: a Python None is written (as JSON null), not left to SQL NULL
 
     def bind_processor(self, dialect):
         def process(value):

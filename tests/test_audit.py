@@ -6,7 +6,7 @@ import re
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, select, text
+from sqlalchemy import Text, cast, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from models import AuditEvent, AuditHead, User, db
@@ -77,6 +77,26 @@ def test_changed_after_json_is_caught(chain):
     forged = dict(event.after or {}, state="approved")
     _raw("UPDATE audit_event SET after = :after WHERE id = :id", after=json.dumps(forged), id=chain[-2])
     assert verify(db.session).broken_id == chain[-2]
+
+
+def test_a_stored_json_text_rewritten_to_parse_the_same_is_caught(chain):
+    """An event stored as the export shows it is exported as stored: another text that parses to
+    the hashed value (a repeated key: the last one wins) must not pass, nor a flag set by hand."""
+    event = db.session.get(AuditEvent, chain[-2])
+    assert event.json_as_shown and event.after["state"]
+    stored_text = db.session.scalar(select(cast(AuditEvent.after, Text)).where(AuditEvent.id == event.id))
+    forged = '{"state": "rejected", ' + stored_text[1:]  # {"state": <forged>, ...the stored items, the real state last}
+    assert json.loads(forged) == event.after
+    _raw("UPDATE audit_event SET after = :after WHERE id = :id", after=forged, id=event.id)
+    verdict = verify(db.session)
+    assert not verdict.intact and verdict.broken_id == event.id and "content does not match" in verdict.problem
+
+
+def test_a_shown_flag_set_on_a_row_stored_otherwise_is_caught(chain):
+    event = db.session.get(AuditEvent, chain[-3])
+    _raw("UPDATE audit_event SET after = :after, json_as_shown = :flag WHERE id = :id",
+         after=json.dumps(event.after, sort_keys=True, indent=1), flag=True, id=event.id)
+    assert verify(db.session).broken_id == event.id
 
 
 def test_deleted_row_is_caught(chain):

@@ -52,11 +52,12 @@ def unit_scope(session, user) -> Scope:
     token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
     tree = _kept_tree(session, token)
     scopes = tree[2]
-    if roots not in scopes:
+    ids = scopes.get(roots)
+    if ids is None:
         if len(scopes) > 1000:
             scopes.clear()
-        scopes[roots] = frozenset(_walk(tree[1], roots))
-    return Scope(scopes[roots], roots, tree[1], len(scopes[roots]) >= tree[3])
+        ids = scopes[roots] = frozenset(_walk(tree[1], roots))
+    return Scope(ids, roots, tree[1], len(ids) >= tree[3])
 
 
 def levels_below(scope: Scope, levels) -> set[int]:

@@ -1,9 +1,10 @@
 """Checking the audit chain: every event's hash, every link, and the head."""
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 
 from models import AuditCheckpoint, AuditEvent, AuditHead
+from models.shown_json import stored
 
 from .audit import GENESIS, event_hash
 
@@ -22,6 +23,10 @@ class Verdict:
         return f"BROKEN at event {self.broken_id}: {self.problem} ({self.checked} events checked before it)"
 
 
+def _as_stored(value, text) -> bool:
+    return (text is None and value is None) or stored(value)[0] == text
+
+
 def verify(session, batch=5000) -> Verdict:
     """Walk the chain in id order, streaming, and stop at the first event that does not hold."""
     checkpoint = session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.up_to_event_id.desc())).first()
@@ -31,7 +36,12 @@ def verify(session, batch=5000) -> Verdict:
     anchor = session.get(AuditHead, 1)
     # Plain rows, streamed (not ORM objects): the identity map stays empty however long the chain,
     # and event_hash reads the same attributes from a row as from an AuditEvent.
-    query = select(AuditEvent.__table__).order_by(AuditEvent.id).execution_options(yield_per=batch)
+    table = AuditEvent.__table__
+    # The stored JSON texts too: an event stored as the export shows it is exported as stored, so
+    # its text must be exactly the shown form of the hashed value (not another text that parses to
+    # it, such as one with a repeated key).
+    query = (select(table, cast(table.c.before, Text).label("before_text"), cast(table.c.after, Text).label("after_text"))
+             .order_by(AuditEvent.id).execution_options(yield_per=batch))
     if checkpoint:
         query = query.where(AuditEvent.id > checkpoint.up_to_event_id)
     for event in session.execute(query):
@@ -39,7 +49,9 @@ def verify(session, batch=5000) -> Verdict:
             return Verdict(False, checked, expected_prev, event.id,
                            "its link to the previous event does not match (an event before it was removed, "
                            "inserted or reordered)")
-        if event_hash(event.prev_hash, event) != event.hash:
+        if event_hash(event.prev_hash, event) != event.hash or (
+                event.json_as_shown and not (_as_stored(event.before, event.before_text)
+                                             and _as_stored(event.after, event.after_text))):
             return Verdict(False, checked, expected_prev, event.id, "its content does not match its hash (it was changed)")
         expected_prev, last_id = event.hash, event.id
         checked += 1

@@ -21,7 +21,9 @@ DEFAULT_LANGUAGE = "zh"
 
 # A request's language and catalogue, looked up once per request (web/i18n.py marks where a request
 # begins and ends) instead of through Flask-Babel's context lookups on every message (≈ 12 µs each,
-# and a page shows hundreds). Outside a request, or before it is marked, Flask-Babel answers.
+# and a page shows hundreds). Outside a request, or before it is marked, Flask-Babel answers. Within a
+# request the language is fixed once the first message is made: a request that must speak another
+# language (none does) calls end_request() before force_locale() and begin_request() after it.
 _REQUEST: ContextVar = ContextVar("cadreflow_request_language", default=None)
 _PENDING = ("pending",)
 
