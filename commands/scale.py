@@ -749,7 +749,7 @@ class Generator:
         self.event_id += 1
         event = _Event(at, actor, kind, case_id, cadre_id, unit_id, summary, before, after)
         digest = audit.event_hash(self.last_hash, event)  # exactly what append() computes
-        (before_text, before_shown), (after_text, after_shown) = _stored(before), _stored(after)  # as append() stores them
+        (before_text, before_shown), (after_text, after_shown) = shown_json.stored(before), shown_json.stored(after)  # as append()
         self.event_rows.append((self.event_id, at, actor, kind, case_id, cadre_id, unit_id, summary, before_text, after_text,
                                 self.last_hash, digest, before_shown and after_shown))
         self.last_hash, self.last_event_id = digest, self.event_id
@@ -789,10 +789,6 @@ class Generator:
         else:
             self.sink.execute("ANALYZE")
         self.sink.close()
-
-
-def _stored(value):
-    return (None, True) if value is None else shown_json.stored(value)
 
 
 class _Event:

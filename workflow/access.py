@@ -45,11 +45,10 @@ def unit_scope(session, user) -> Scope:
     rows = session.execute(
         select(ChangeToken.token, user_unit.c.unit_id).select_from(ChangeToken)
         .outerjoin(user_unit, user_unit.c.user_id == user.id).where(ChangeToken.name == "unit_tree")).all()
-    if not rows:  # no token to trust: read the tree afresh
-        children, roots = _children(session), frozenset(u.id for u in user.units)
-        scope = _walk(children, roots)
-        return Scope(scope, roots, children, len(scope) >= sum(map(len, children.values())))
-    token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
+    if rows:
+        token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
+    else:  # no token to trust: the tree is read afresh and not kept
+        token, roots = None, frozenset(u.id for u in user.units)
     tree = _kept_tree(session, token)
     scopes = tree[2]
     ids = scopes.get(roots)
