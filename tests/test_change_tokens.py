@@ -4,7 +4,7 @@ kept tree or calendar is never used after the tables changed — and a rolled-ba
 a kept copy behind that a later state could mistake for its own."""
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from models import CalendarOverride, CalendarYear, Unit, db
 from workflow import change_tokens
@@ -36,11 +36,37 @@ def test_adding_moving_and_removing_a_unit_moves_the_token_and_the_scope_follows
     assert section.id not in unit_scope(db.session, org.users["case_officer"])
 
 
-def test_renaming_a_unit_keeps_the_tree(org):
+def test_renaming_a_unit_moves_the_token_and_the_kept_names_follow(org):
+    """The kept tree holds the units' names and codes (the unit filters list them from it)."""
     before = token("unit_tree")
+    assert unit_scope(db.session, org.officer_b).units[org.unit_b.id].name == org.unit_b.name
     org.unit_b.name = "Bureau B renamed 乙局（更名）"
     db.session.commit()
-    assert token("unit_tree") == before, "a name is not part of the tree"
+    assert token("unit_tree") != before
+    assert unit_scope(db.session, org.officer_b).units[org.unit_b.id].name == "Bureau B renamed 乙局（更名）"
+    before = token("unit_tree")
+    org.unit_b.code = "B-renumbered"
+    db.session.commit()
+    assert token("unit_tree") != before
+    assert unit_scope(db.session, org.officer_b).units[org.unit_b.id].code == "B-renumbered"
+
+
+def test_a_new_rule_set_moves_its_token_and_the_kept_rules_follow(org):
+    from models import RuleSet
+    from workflow import clock
+    from workflow.rules import default_data, rules_by_id
+
+    first = db.session.scalars(select(RuleSet).order_by(RuleSet.version)).first()
+    kept = rules_by_id(db.session, first.id, token("rule_set"))
+    assert rules_by_id(db.session, first.id, token("rule_set")) is kept, "kept while nothing changes"
+    before = token("rule_set")
+    second = RuleSet(version=first.version + 1, note="test", data={**default_data(), "publicity_min_working_days": 7},
+                     active=False, created_at=clock.now())
+    db.session.add(second)
+    db.session.commit()
+    assert token("rule_set") != before
+    assert rules_by_id(db.session, second.id, token("rule_set"))["publicity_min_working_days"] == 7
+    assert rules_by_id(db.session, first.id, token("rule_set")) is not kept, "read again under the new token"
 
 
 def test_a_rolled_back_change_leaves_no_kept_tree_behind(org):

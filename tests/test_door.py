@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from models import AuditEvent, AuditHead, Case, Position, RuleSet, StepRecord, User, db
 from workflow import audit, clock, door
 from workflow.audit import GENESIS, event_hash
-from workflow.errors import Forbidden, GuardFailed, InvalidData, NotFound, Refused, StaleCase
+from workflow.errors import Forbidden, GuardFailed, InvalidData, NotFound, Refused, StaleCase, WrongState
 from workflow.rules import active_rule_set, default_data
 
 from .reading import in_chinese
@@ -80,8 +80,13 @@ def test_concurrent_change_in_another_session_is_refused_not_lost(org, travel):
     travel.days(1)
     with Session(db.engine) as other:
         door.advance(case.id, "withdraw", other.get(User, org.users["case_officer"].id), {"reason": "撤回。"}, session=other)
-    with pytest.raises(StaleCase):
+    # The door's locked read takes the case as it is now, not as this session held it: the step is
+    # judged against the withdrawn case (and a page that sent the version it showed gets "stale").
+    with pytest.raises(WrongState):
         door.advance(case.id, "select_for_inspection", org.users["case_officer"], select_data(org), session=db.session)
+    with pytest.raises(StaleCase):
+        door.advance(case.id, "select_for_inspection", org.users["case_officer"], select_data(org), session=db.session,
+                     expected_version=1)  # the version this session showed
     assert _state(case.id)[0] == "withdrawn"
     assert db.session.scalars(select(StepRecord.trigger).where(StepRecord.case_id == case.id).order_by(StepRecord.id)).all() == ["open", "withdraw"]
 

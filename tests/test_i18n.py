@@ -1,7 +1,7 @@
 """Chinese and English: the catalogue is complete, templates hold no untranslated text, the
 browser's language is honoured, the switcher works, dates and numbers follow the locale."""
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -112,6 +112,22 @@ def test_dates_and_numbers_follow_the_locale(app):
         assert local_date(date(2026, 11, 21)) == "Nov 21, 2026"
         assert "9:30" in local_datetime(moment)
         assert local_number(1234.5, 1) == "1,234.5"
+
+
+def test_a_kept_date_text_is_what_flask_babel_gives_in_each_language(app):
+    """Dates are formatted once per date, style and language (web/i18n.py): the same text as
+    Flask-Babel's own, whichever language asked first."""
+    from flask_babel import format_date
+
+    from web.i18n import local_date
+
+    days = [date(2026, 1, 1), date(2026, 11, 21), date(2031, 12, 31)]
+    for accept in ("zh-CN", "en-US", "zh-CN"):
+        with reading(app, accept):
+            for day in days:
+                for style in ("short", "medium", "long"):
+                    assert local_date(day, style) == format_date(day, style)
+            assert local_date(datetime(2026, 11, 21, 23, 30, tzinfo=UTC)) == format_date(date(2026, 11, 22))
 
 
 def test_domain_labels_follow_the_language(app):

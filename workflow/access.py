@@ -3,7 +3,9 @@
 The permission matrix (``workflow/permissions.py``) is built from these groups and from the
 workflow definitions; what a page lets a role do is looked up there, not decided here.
 """
-from sqlalchemy import func, select
+from typing import NamedTuple
+
+from sqlalchemy import and_, bindparam, func, select
 
 from models import ChangeToken, Unit
 from models.user import user_unit
@@ -30,23 +32,41 @@ CADRE_MANAGERS = frozenset({"case_officer", "administrator"})
 _TREES: dict = {}
 
 
+class UnitRow(NamedTuple):
+    id: int
+    name: str
+    code: str
+    depth: int
+    parent_id: int | None
+
+
 class Scope(set):
     """A user's unit ids, knowing the user's own units (``roots``), the tree it was read from
-    (``children``: unit id -> the ids under it) and whether it is the whole tree."""
+    (``children``: unit id -> the ids under it; ``units``: unit id -> UnitRow), whether it is the
+    whole tree, and the change tokens read with it (``tokens``: name -> token, for the calendar and
+    rule sets kept under them)."""
 
-    def __init__(self, ids, roots, children, whole):
+    def __init__(self, ids, roots, children, whole, tokens=None, units=None):
         super().__init__(ids)
-        self.roots, self.children, self.whole = roots, children, whole
+        self.roots, self.children, self.whole, self.tokens = roots, children, whole, tokens or {}
+        self.units = units or {}
+
+
+# Every change token, and the user's own units beside the tree's: one round trip.
+_TOKENS_AND_UNITS = (
+    select(ChangeToken.__table__.c.name, ChangeToken.__table__.c.token, user_unit.c.unit_id)
+    .select_from(ChangeToken.__table__)
+    .outerjoin(user_unit, and_(ChangeToken.__table__.c.name == "unit_tree", user_unit.c.user_id == bindparam("user_id")))
+)
 
 
 def unit_scope(session, user) -> Scope:
     """The user's units and every unit below them."""
-    # The tree's token and the user's own units in one round trip (not the user's Unit objects).
-    rows = session.execute(
-        select(ChangeToken.token, user_unit.c.unit_id).select_from(ChangeToken)
-        .outerjoin(user_unit, user_unit.c.user_id == user.id).where(ChangeToken.name == "unit_tree")).all()
-    if rows:
-        token, roots = rows[0].token, frozenset(row.unit_id for row in rows if row.unit_id is not None)
+    rows = session.execute(_TOKENS_AND_UNITS, {"user_id": user.id}).all()
+    tokens = {row.name: row.token for row in rows}
+    if "unit_tree" in tokens:
+        token = tokens["unit_tree"]
+        roots = frozenset(row.unit_id for row in rows if row.name == "unit_tree" and row.unit_id is not None)
     else:  # no token to trust: the tree is read afresh and not kept
         token, roots = None, frozenset(u.id for u in user.units)
     tree = _kept_tree(session, token)
@@ -56,7 +76,7 @@ def unit_scope(session, user) -> Scope:
         if len(scopes) > 1000:
             scopes.clear()
         ids = scopes[roots] = frozenset(_walk(tree[1], roots))
-    return Scope(ids, roots, tree[1], len(ids) >= tree[3])
+    return Scope(ids, roots, tree[1], len(ids) >= tree[3], tokens, tree[4])
 
 
 def levels_below(scope: Scope, levels) -> set[int]:
@@ -69,12 +89,16 @@ def levels_below(scope: Scope, levels) -> set[int]:
 
 
 def _kept_tree(session, token):
-    """(token, children of each unit, scopes worked out, unit count) while ``token`` holds."""
+    """(token, children of each unit, scopes worked out, unit count, units by id) while ``token`` holds."""
     key = str(session.get_bind().url)
     tree = _TREES.get(key)
     if tree is None or tree[0] != token:
-        children = _children(session)
-        tree = (token, children, {}, sum(map(len, children.values())))
+        units = {row.id: UnitRow(*row) for row in session.execute(
+            select(Unit.id, Unit.name, Unit.code, Unit.depth, Unit.parent_id))}
+        children = {}
+        for unit in units.values():
+            children.setdefault(unit.parent_id, []).append(unit.id)
+        tree = (token, children, {}, len(units), units)
         if token is not None:
             _TREES[key] = tree
     return tree
@@ -104,13 +128,6 @@ def _unit_count(session):
     if token is not None and tree is not None and tree[0] == token:
         return tree[3]
     return session.scalar(select(func.count()).select_from(Unit))
-
-
-def _children(session):
-    children = {}
-    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id)
-    return children
 
 
 def _walk(children, roots):

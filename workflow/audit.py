@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from models import AuditEvent, AuditHead
 from models.shown_json import stored
@@ -90,62 +90,61 @@ def event_choices():
     return choices(EVENT_KINDS)
 
 
-def append(session, *, kind, actor, summary, at, case=None, cadre_id=None, unit_id=None, before=None, after=None):
-    """Add one event after the current chain head. The head row lock serializes writers."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS)
-        session.add(head)
-    event = AuditEvent(
-        occurred_at=at,
-        actor_id=actor.id if actor is not None else None,
-        kind=kind,
+# The chain head and the event, written as plain rows (no unit of work): a state change appends
+# one event, and the ORM's flush of an event object and a head object cost more than the rows.
+_HEAD = AuditHead.__table__
+_LOCK_HEAD = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1)
+_INSERT_EVENT = insert(AuditEvent.__table__)
+
+
+def _locked_head(session) -> str:
+    """The chain head's hash, its row locked until the transaction ends (created at the first event)."""
+    last_hash = session.scalar(_LOCK_HEAD)
+    if last_hash is None:
+        session.execute(insert(_HEAD).values(id=1, last_hash=GENESIS))
+        last_hash = GENESIS
+    return last_hash
+
+
+def _event_row(prev_hash, *, kind, actor, summary, at, case=None, cadre_id=None, unit_id=None, before=None, after=None):
+    row = dict(
+        occurred_at=at, actor_id=actor.id if actor is not None else None, kind=kind,
         case_id=case.id if case is not None else None,
         cadre_id=cadre_id if cadre_id is not None else (case.cadre_id if case is not None else None),
         unit_id=unit_id if unit_id is not None else (case.unit_id if case is not None else None),
-        summary=summary,
-        before=jsonable(before),
-        after=jsonable(after),
-        prev_hash=head.last_hash,
+        summary=summary, before=jsonable(before), after=jsonable(after), prev_hash=prev_hash,
     )
-    event.json_as_shown = as_shown(event.before, event.after)
-    event.hash = event_hash(head.last_hash, event)
-    session.add(event)
-    session.flush()
-    head.last_event_id, head.last_hash = event.id, event.hash
-    return event
+    row["hash"] = event_hash(prev_hash, SimpleNamespace(**row))
+    row["json_as_shown"] = as_shown(row["before"], row["after"])
+    return row
+
+
+def append(session, **spec) -> AuditEvent:
+    """Add one event after the current chain head. The head row lock serializes writers.
+    ``spec``: kind, actor, summary, at; case, cadre_id, unit_id, before, after where they apply.
+    Returns the event as written (not added to the session: read it back by id to follow it)."""
+    row = _event_row(_locked_head(session), **spec)
+    event_id = session.execute(_INSERT_EVENT, row).inserted_primary_key[0]
+    session.execute(_MOVE_HEAD, {"last_event_id": event_id, "last_hash": row["hash"]})
+    return AuditEvent(id=event_id, **row)
 
 
 def append_many(session, events) -> int:
     """Append many events in one go (a bulk import): the same chain as ``append`` called once
     per event — one head lock, each hash linked to the one before, in order — written with one
-    bulk INSERT instead of a flush per event. ``events``: dicts of ``append``'s keywords."""
-    head = session.scalars(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS)
-        session.add(head)
-        session.flush()
-    prev, rows = head.last_hash, []
+    bulk INSERT instead of a statement per event. ``events``: dicts of ``append``'s keywords."""
+    prev, rows = _locked_head(session), []
     for spec in events:
-        case, actor = spec.get("case"), spec.get("actor")
-        row = dict(
-            occurred_at=spec["at"], actor_id=actor.id if actor is not None else None, kind=spec["kind"],
-            case_id=case.id if case is not None else None,
-            cadre_id=spec.get("cadre_id") if spec.get("cadre_id") is not None else (case.cadre_id if case is not None else None),
-            unit_id=spec.get("unit_id") if spec.get("unit_id") is not None else (case.unit_id if case is not None else None),
-            summary=spec["summary"], before=jsonable(spec.get("before")), after=jsonable(spec.get("after")), prev_hash=prev,
-        )
-        row["hash"] = prev = event_hash(prev, SimpleNamespace(**row))
-        row["json_as_shown"] = as_shown(row["before"], row["after"])
-        rows.append(row)
+        rows.append(_event_row(prev, **spec))
+        prev = rows[-1]["hash"]
     if not rows:
         return 0
     from .bulk_rows import insert_rows
 
     insert_rows(session, AuditEvent.__table__, rows)  # in order, so ids follow the chain
-    head.last_event_id = session.scalar(select(AuditEvent.id).where(AuditEvent.hash == prev))
-    head.last_hash = prev
-    session.flush()
+    last_id = session.scalar(select(AuditEvent.__table__.c.id).where(AuditEvent.__table__.c.hash == prev))
+    session.execute(_MOVE_HEAD, {"last_event_id": last_id, "last_hash": prev})
     return len(rows)
 
 

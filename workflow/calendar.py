@@ -20,6 +20,7 @@ class Computed:
 
 
 _CALENDARS: dict = {}  # database URL -> (calendar change token, WorkingDays)
+MISSING = object()
 
 
 class WorkingDays:
@@ -29,12 +30,13 @@ class WorkingDays:
         self._known = {}  # day -> is_workday(day): the schedule is looked up once per day per calendar
 
     @classmethod
-    def from_db(cls, session):
+    def from_db(cls, session, token=MISSING):
         """The calendar with the administrator's overrides; kept per database while its change token
-        (workflow/change_tokens.py) is unchanged, with the days it has already looked up."""
+        (workflow/change_tokens.py) is unchanged, with the days it has already looked up.
+        ``token``: the calendar's token when the caller has just read it."""
         from .change_tokens import current
 
-        token = current(session, "calendar")
+        token = current(session, "calendar") if token is MISSING else token
         key = str(session.get_bind().url)
         kept = _CALENDARS.get(key)
         if token is not None and kept is not None and kept[0] == token:

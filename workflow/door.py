@@ -22,7 +22,7 @@ from .definition import DataError, clean
 from .errors import Forbidden, GuardFailed, InvalidData, NotFound, StaleCase, WrongState
 from .i18n import _, listing, pick
 from .registry import machine_for, workflow_for
-from .rules import active_rule_set, rules_of
+from .rules import active_rule_set, rules_by_id, rules_of
 from .terms import ROLES, label
 
 
@@ -62,19 +62,26 @@ def guard_reasons(transition, ctx) -> list[str]:
     return out
 
 
-def make_ctx(session, case, actor, data=None, now=None, calendar=None):
+def make_ctx(session, case, actor, data=None, now=None, calendar=None, tokens=None):
+    """``tokens``: the change tokens this transaction has read (``Scope.tokens``), so the rule set
+    and the calendar kept under them are used without reading them again."""
     now = now or clock.now()
+    if tokens:
+        rules = rules_by_id(session, case.rule_set_id, tokens.get("rule_set"))
+        calendar = calendar or WorkingDays.from_db(session, tokens.get("calendar"))
+    else:
+        rules = rules_of(case.rule_set)
     return _Ctx(
         session=session, case=case, actor=actor, now=now, today=clock.local_date(now),
-        rules=rules_of(case.rule_set), calendar=calendar or WorkingDays.from_db(session), data=data,
+        rules=rules, calendar=calendar or WorkingDays.from_db(session), data=data,
     )
 
 
-def load_case_for(session, case_id, actor, lock=False) -> Case:
+def load_case_for(session, case_id, actor, lock=False, scope=None) -> Case:
     """The case if it is in the actor's units; otherwise NotFound (404), whether it exists or not."""
     from .permissions import load_in_scope
 
-    return load_in_scope(session, actor, Case, case_id, lock=lock)
+    return load_in_scope(session, actor, Case, case_id, lock=lock, scope=scope)
 
 
 def role_refusal(actor, allowed_roles) -> Forbidden:
@@ -141,7 +148,8 @@ def _concurrent(exc) -> bool:
 
 def _advance(session, case_id, trigger, actor, data, expected_version):
     now = clock.now()
-    case = load_case_for(session, case_id, actor, lock=True)
+    scope = unit_scope(session, actor)
+    case = load_case_for(session, case_id, actor, lock=True, scope=scope)
     workflow = workflow_for(case.track)
     if trigger not in workflow.triggers():
         raise NotFound(_("'%(trigger)s' is not an action of the %(track)s track.", trigger=trigger,
@@ -157,7 +165,7 @@ def _advance(session, case_id, trigger, actor, data, expected_version):
         raise WrongState(_("This case is now '%(state)s'; this action is possible only in: %(states)s.",
                            state=workflow.state(case.state).label, states=listing(workflow.state(s).label for s in where)))
     # What stands in the way whatever is typed is said first, before asking to fix fields.
-    precheck = make_ctx(session, case, actor, now=now)
+    precheck = make_ctx(session, case, actor, now=now, tokens=scope.tokens)
     blocking = [guard_reasons(b, precheck) for b in branches]
     if all(blocking):
         raise GuardFailed(_("This step cannot be taken yet."), reasons=_unique(r for rs in blocking for r in rs))
@@ -165,7 +173,7 @@ def _advance(session, case_id, trigger, actor, data, expected_version):
         cleaned = clean(branches[0].fields, data)
     except DataError as exc:
         raise InvalidData(_("Please correct the marked fields."), field_errors=exc.errors) from None
-    ctx = make_ctx(session, case, actor, data=cleaned, now=now, calendar=precheck.calendar)  # the calendar read once
+    ctx = make_ctx(session, case, actor, data=cleaned, now=now, calendar=precheck.calendar, tokens=scope.tokens)
     ctx.extra["_version_before"] = case.version
     machine, state_enum = machine_for(case.track)
     dest = _fire(machine, state_enum, trigger, case, ctx, branches)

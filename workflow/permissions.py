@@ -38,10 +38,11 @@ refused at request time and logged. A URL argument the test has not seen before 
 value in its ``SAMPLES``. A new ``flask`` command group (or command) goes into ``CLI_COMMANDS``.
 Administrators (and auditors) see the matrix at ``/admin/permissions``.
 """
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from models import Cadre, Case, Submission, Unit
 
@@ -345,13 +346,20 @@ def load_in_scope(session, user, what, object_id, lock=False, scope=None):
     if number is None or number > 2**62:
         raise subject.not_found()
     if lock:
-        obj = session.scalars(select(subject.model).where(subject.model.id == number).with_for_update()).one_or_none()
+        obj = session.scalars(_locked_select(subject.model), {"id": number}).one_or_none()
     else:  # the identity map first: the permission check before the view has usually loaded it
         obj = session.get(subject.model, number)
     scope = unit_scope(session, user) if scope is None else scope
     if obj is None or getattr(obj, subject.unit_attr) not in scope:
         raise subject.not_found()
     return obj
+
+
+@functools.cache
+def _locked_select(model):
+    """The row by id, locked (FOR UPDATE) and read afresh; one statement per model, built once."""
+    return (select(model).where(model.id == bindparam("id")).with_for_update()
+            .execution_options(populate_existing=True))
 
 
 def missing_endpoints(app) -> list[str]:

@@ -128,6 +128,26 @@ def rules_of(rule_set: RuleSet) -> Rules:
     return Rules(rule_set.version, rule_set.data)
 
 
+# Rule sets read, per database, while the ``rule_set`` change token is the one they were read under
+# (a version is never edited: a new version is a new row, and any change moves the token).
+_KEPT: dict = {}
+
+
+def rules_by_id(session, rule_set_id, token) -> Rules:
+    """The rules of the rule set ``rule_set_id``, as read under ``token`` (the ``rule_set`` change
+    token of this transaction; None: read afresh and not kept)."""
+    key = str(session.get_bind().url)
+    kept = _KEPT.get(key)
+    if kept is None or kept[0] != token:
+        kept = (token, {})
+        if token is not None:
+            _KEPT[key] = kept
+    rules = kept[1].get(rule_set_id)
+    if rules is None:
+        rules = kept[1][rule_set_id] = rules_of(session.get(RuleSet, rule_set_id))
+    return rules
+
+
 def ensure_rule_set(session, note="Defaults of domain.md", actor=None):
     """Create version 1 from the defaults when no rule set exists; returns the active one."""
     from . import audit, clock

@@ -3,9 +3,8 @@ applied before every view. Views do not check roles themselves; they fetch the o
 with ``load_in_scope(Model, id)``, which answers 404 outside the user's units."""
 from flask import current_app, request
 from flask_login import current_user
-from sqlalchemy import or_, select
 
-from models import Unit, db
+from models import db
 from workflow import permissions
 from workflow.access import levels_below, unit_scope, units_under
 from workflow.errors import Forbidden
@@ -32,7 +31,9 @@ def enforce():
         raise Forbidden(permissions.refusal(rule, current_user, request.view_args, request.args))
     raw = permissions.subject_id(rule, request.view_args, request.form if request.method == "POST" else None)
     if raw is not None:
-        load_in_scope(rule.subject, raw)
+        # Held for the request, so the view's own load_in_scope finds it in the session's identity
+        # map (which holds objects only while something refers to them) instead of reading it again.
+        request.environ["cadreflow.subject"] = load_in_scope(rule.subject, raw)
     return None
 
 
@@ -67,16 +68,15 @@ def unit_filter_choices(chosen=None):
     user's own units and the levels below them (FILTER_LEVELS), and a deeper unit when it is the
     one chosen (a link to a town's cases). Filtering by a unit means it and the units under it."""
     scope = my_units()
-    if scope.whole:  # every top-level unit is the user's: the levels are the tree's first (no IN list)
-        wanted = Unit.depth < FILTER_LEVELS
-        if chosen is not None:
-            wanted = or_(wanted, Unit.id == chosen)
+    units = scope.units  # the kept tree's rows: no query (a rename moves the tree's token too)
+    if scope.whole:  # every top-level unit is the user's: the levels are the tree's first
+        rows = [u for u in units.values() if u.depth < FILTER_LEVELS or u.id == chosen]
     else:
         ids = levels_below(scope, FILTER_LEVELS)
         if chosen in scope:
             ids.add(chosen)
-        wanted = Unit.id.in_(ids)
-    rows = db.session.execute(select(Unit.id, Unit.name, Unit.depth, Unit.parent_id).where(wanted).order_by(Unit.code)).all()
+        rows = [units[i] for i in ids if i in units]
+    rows.sort(key=lambda u: u.code)
     top = min((row.depth for row in rows), default=0)
     listed = {row.id for row in rows}
     below = {}

@@ -135,7 +135,8 @@ def act(case_id, trigger):
     if transition is None:
         return render_template("error.html", status=404, title=_("Not found"),
                                message=_("There is no action '%(trigger)s'.", trigger=trigger), reasons=[]), 404
-    form = build_step_form(case.track, transition, case, door.make_ctx(db.session, case, current_user), formdata=request.form)
+    ctx = door.make_ctx(db.session, case, current_user, tokens=my_units().tokens)
+    form = build_step_form(case.track, transition, case, ctx, formdata=request.form)
     form.validate()  # parsing only (dates, numbers); CSRFProtect checked the token; the door judges the rest
     parse_errors = {name: errs for name, errs in form.errors.items() if name not in ("csrf_token",)}
     if parse_errors:
@@ -172,7 +173,7 @@ def full_record(case_id):
 
 def _render_case(case, failed=None, status=200):
     workflow = workflow_for(case.track)
-    ctx = door.make_ctx(db.session, case, current_user)
+    ctx = door.make_ctx(db.session, case, current_user, tokens=my_units().tokens)
     actions = []
     for transition, reasons in door.available_actions(db.session, case, current_user, ctx=ctx):
         if failed and failed[0] == transition.trigger:
