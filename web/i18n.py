@@ -6,7 +6,6 @@ import functools
 from datetime import datetime
 
 from babel import dates
-
 from flask import current_app, has_request_context, request
 from flask_babel import Babel, format_datetime, format_decimal, refresh
 
