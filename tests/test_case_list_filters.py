@@ -92,3 +92,29 @@ def test_track_and_state_together(web, org, three_cases, query, expected):  # no
     ids = dict(zip(("alpha", "bravo", "charlie", "echo"), (*(c.id for c in three_cases), echo.id), strict=True))
     web.login("auditor")
     assert set(listed_case_ids(get_ok(web, f"/cases?{query}"))) == {ids[n] for n in expected}
+
+
+def test_a_list_page_reads_the_user_and_scope_together_and_no_unit_rows(web, org, deeper, app):
+    """The user loader reads the user with the change tokens and the user's units (one query); the
+    unit filter comes from the kept tree; a renamed unit is listed under its new name at once."""
+    from sqlalchemy import event
+
+    web.login("auditor")
+    get_ok(web, "/cases")  # the tree is read and kept
+    seen = []
+
+    def log(_conn, _cursor, statement, *_rest):
+        seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        get_ok(web, "/cases")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert "FROM app_user" in seen[0] and "change_token" in seen[0] and "user_unit" in seen[0], seen[0]
+    assert not any(re.search(r"FROM unit\b", s) for s in seen), seen
+    assert len(seen) == 4, seen  # the user with the scope; the count; the page of cases; the bell
+    section, _office = deeper
+    section.name = "Section A1 renamed 一科（更名）"
+    db.session.commit()
+    assert (str(section.id), INDENT * 2 + "Section A1 renamed 一科（更名）") in unit_options(get_ok(web, "/cases"))

@@ -337,6 +337,35 @@ def test_every_successful_step_writes_one_record_and_one_audit_event(org, travel
     assert _committed(case.id)[0] == "withdrawn"
 
 
+def test_a_step_reads_the_actor_scope_and_case_once_and_writes_each_row_once(org, travel):
+    """The door's statements (workflow/door.py): the actor with the change tokens and its units in
+    one query, the case locked, then the case, its record, the event and the chain head written once
+    each; the rule set and the calendar are kept under their tokens, not read again per step."""
+    from sqlalchemy import event
+
+    case = org.open_case()
+    officer = org.users["case_officer"]
+    door.advance(case.id, "put_on_hold", officer, {"reason": "线索核查。"}, session=db.session)  # keeps what it reads
+    seen = []
+
+    def log(_conn, _cursor, statement, *_rest):
+        seen.append(" ".join(statement.split()[:3]))
+
+    version = _state(case.id)[1]
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        door.advance(case.id, "release_hold", officer, {"clarification": "已澄清。"}, session=db.session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert _state(case.id)[1] == version + 1, "the case is written once: one version"
+    reads = [s for s in seen if s.startswith("SELECT")]
+    writes = [s for s in seen if not s.startswith("SELECT")]
+    assert len(reads) == 3, seen  # actor + tokens + units; the case (locked); the chain head (locked)
+    assert not any("rule_set" in s or "change_token.token FROM" in s for s in seen), seen
+    assert [w.replace('"', "") for w in writes] == [
+        "INSERT INTO step_record", "UPDATE case SET", "INSERT INTO audit_event", "UPDATE audit_head SET"]
+
+
 def test_audit_before_is_the_version_the_case_had_even_when_an_effect_flushes(org, travel):
     """record_objection's effect flushes mid-step, so the version moves on twice in one step; the
     audit event must still name the version the user saw, not ``version - 1``."""

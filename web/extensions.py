@@ -4,7 +4,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
 
-from models import User, db
+from models import db
 from workflow.i18n import _l
 
 csrf = CSRFProtect()
@@ -37,5 +37,20 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 @login_manager.user_loader
 def load_user(user_id):
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+    """The signed-in user, with the unit scope of the request read in the same round trip (kept for
+    ``my_units``: nearly every page asks for it)."""
+    from flask import has_request_context
+
+    from workflow.access import USER_TOKENS_AND_UNITS, scope_of
+
+    from .views.access import keep_scope
+
+    if not str(user_id).isdigit() or len(str(user_id)) > 18:
+        return None
+    rows = db.session.execute(USER_TOKENS_AND_UNITS, {"user_id": int(user_id)}).all()
+    user = rows[0][0] if rows else None
+    if user is None or not user.active:
+        return None
+    if has_request_context():
+        keep_scope(user, scope_of(db.session, user, rows))
+    return user

@@ -5,9 +5,9 @@ workflow definitions; what a page lets a role do is looked up there, not decided
 """
 from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, func, inspect, select, true
 
-from models import ChangeToken, Unit
+from models import ChangeToken, Unit, User
 from models.user import user_unit
 
 from . import change_tokens
@@ -52,18 +52,27 @@ class Scope(set):
         self.units = units or {}
 
 
-# Every change token, and the user's own units beside the tree's: one round trip.
-_TOKENS_AND_UNITS = (
-    select(ChangeToken.__table__.c.name, ChangeToken.__table__.c.token, user_unit.c.unit_id)
-    .select_from(ChangeToken.__table__)
-    .outerjoin(user_unit, and_(ChangeToken.__table__.c.name == "unit_tree", user_unit.c.user_id == bindparam("user_id")))
+# The user's row, every change token, and the user's own units beside the tree's: one round trip.
+# Read again after each commit (which expires the user), the user's role and units are current.
+_TOKEN_TABLE = ChangeToken.__table__
+USER_TOKENS_AND_UNITS = (
+    select(User, _TOKEN_TABLE.c.name, _TOKEN_TABLE.c.token, user_unit.c.unit_id)
+    .select_from(User).outerjoin(_TOKEN_TABLE, true())
+    .outerjoin(user_unit, and_(_TOKEN_TABLE.c.name == "unit_tree", user_unit.c.user_id == User.id))
+    .where(User.id == bindparam("user_id"))
 )
 
 
 def unit_scope(session, user) -> Scope:
-    """The user's units and every unit below them."""
-    rows = session.execute(_TOKENS_AND_UNITS, {"user_id": user.id}).all()
-    tokens = {row.name: row.token for row in rows}
+    """The user's units and every unit below them (an expired user is read again on the way)."""
+    state = inspect(user)
+    user_id = state.identity[0] if state.identity else user.id  # without loading an expired user first
+    return scope_of(session, user, session.execute(USER_TOKENS_AND_UNITS, {"user_id": user_id}).all())
+
+
+def scope_of(session, user, rows) -> Scope:
+    """The scope from rows of (name, token, unit_id) as the queries above give them."""
+    tokens = {row.name: row.token for row in rows if row.name is not None}  # (name, token, unit_id), the user aside
     if "unit_tree" in tokens:
         token = tokens["unit_tree"]
         roots = frozenset(row.unit_id for row in rows if row.name == "unit_tree" and row.unit_id is not None)

@@ -7,7 +7,7 @@ Nothing else assigns ``Case.state``.
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -204,12 +204,14 @@ def _finish(session, ctx, workflow, trigger, cleaned, from_state, now):
     if workflow.state(case.state).final:
         case.closed_at = now
     facts = {k: v for k, v in ctx.extra.items() if not k.startswith("_")}
-    record = StepRecord(
-        case=case, trigger=trigger, from_state=from_state, to_state=case.state,
-        data=audit.jsonable({**cleaned, **facts}), actor_id=ctx.actor.id, recorded_at=now,
-    )
-    # Planned after the record joins case.records, so a deadline may depend on this very step.
-    session.add(record)
+    row = dict(case_id=case.id, trigger=trigger, from_state=from_state, to_state=case.state,
+               data=audit.jsonable({**cleaned, **facts}), actor_id=ctx.actor.id, recorded_at=now)
+    # The record is written as a plain row on the session's connection, which does not flush the
+    # case first: the case is written once, with its deadline. The deadline is planned after the
+    # record is in case.records (read again if it was read before), as it may depend on this step.
+    record = StepRecord(id=session.connection().execute(_INSERT_RECORD, row).inserted_primary_key[0], **row)
+    if "records" in case.__dict__:
+        session.expire(case, ["records"])
     with session.no_autoflush:
         needs_review = plan_deadline(case, workflow, ctx.rules, ctx.today)
     session.flush()
@@ -223,6 +225,9 @@ def _finish(session, ctx, workflow, trigger, cleaned, from_state, now):
                "data": record.data, "due_on": case.due_on, "due_needs_review": needs_review},
     )
     return Outcome(case=case, record=record, from_state=from_state, to_state=case.state)
+
+
+_INSERT_RECORD = insert(StepRecord.__table__)
 
 
 def plan_deadline(case, workflow, rules, today):

@@ -47,6 +47,11 @@ def my_units():
     return cache[key]
 
 
+def keep_scope(user, scope):
+    """The user loader read the scope with the user: kept for this request's ``my_units``."""
+    request.environ.setdefault("cadreflow.unit_scopes", {})[("cadreflow.unit_scope", user.get_id())] = scope
+
+
 def load_in_scope(what, object_id, lock=False):
     """The Case, Cadre, Submission or Unit with this id if it is in the user's units; else 404."""
     return permissions.load_in_scope(db.session, current_user, what, object_id, lock=lock, scope=my_units())
