@@ -43,8 +43,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload, selectinload
 
-from models import Cadre, Case, Submission, Unit
+from models import Cadre, Case, StepRecord, Submission, Unit
 
 from .access import ADMINISTRATORS, ALL_ROLES, AUDIT_ROLES, CADRE_MANAGERS, READ_ALL_ROLES, unit_scope
 from .errors import NotFound
@@ -82,6 +83,8 @@ class Subject:
     unit_attr: str
     en: str
     zh: str
+    # What the pages of this object show with it, read in the same query as the object itself.
+    page_options: Callable[[], list] = lambda: []
 
     @property
     def label(self):
@@ -92,7 +95,9 @@ class Subject:
 
 
 SUBJECTS = {
-    "case": Subject("case_id", Case, "unit_id", "case", "案件"),
+    "case": Subject("case_id", Case, "unit_id", "case", "案件", page_options=lambda: [
+        joinedload(Case.cadre), joinedload(Case.unit), joinedload(Case.target_position), joinedload(Case.rule_set),
+        joinedload(Case.officer), selectinload(Case.records).joinedload(StepRecord.actor)]),
     "cadre": Subject("cadre_id", Cadre, "unit_id", "cadre", "干部"),
     "submission": Subject("submission_id", Submission, "unit_id", "submission", "事项"),
     "unit": Subject("unit_id", Unit, "id", "unit", "单位"),
@@ -348,7 +353,7 @@ def load_in_scope(session, user, what, object_id, lock=False, scope=None):
     if lock:
         obj = session.scalars(_locked_select(subject.model), {"id": number}).one_or_none()
     else:  # the identity map first: the permission check before the view has usually loaded it
-        obj = session.get(subject.model, number)
+        obj = session.get(subject.model, number, options=subject.page_options())
     scope = unit_scope(session, user) if scope is None else scope
     if obj is None or getattr(obj, subject.unit_attr) not in scope:
         raise subject.not_found()
