@@ -106,14 +106,16 @@ def test_a_list_page_reads_the_user_and_scope_together_and_no_unit_rows(web, org
     def log(_conn, _cursor, statement, *_rest):
         seen.append(" ".join(statement.split()))
 
-    event.listen(db.engine, "before_cursor_execute", log)
-    try:
-        get_ok(web, "/cases")
-    finally:
-        event.remove(db.engine, "before_cursor_execute", log)
-    assert "FROM app_user" in seen[0] and "change_token" in seen[0] and "user_unit" in seen[0], seen[0]
-    assert not any(re.search(r"FROM unit\b", s) for s in seen), seen
-    assert len(seen) == 4, seen  # the user with the scope; the count; the page of cases; the bell
+    for path in ("/cases", f"/cases?unit={org.unit_a.id}"):  # a unit chosen: its subtree from the same tree
+        seen.clear()
+        event.listen(db.engine, "before_cursor_execute", log)
+        try:
+            get_ok(web, path)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", log)
+        assert "FROM app_user" in seen[0] and "change_token" in seen[0] and "user_unit" in seen[0], seen[0]
+        assert not any(re.search(r"FROM unit\b", s) for s in seen), seen
+        assert len(seen) == 4, seen  # the user with the scope; the count; the page of cases; the bell
     section, _office = deeper
     section.name = "Section A1 renamed 一科（更名）"
     db.session.commit()

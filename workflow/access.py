@@ -51,6 +51,13 @@ class Scope(set):
         self.roots, self.children, self.whole, self.tokens = roots, children, whole, tokens or {}
         self.units = units or {}
 
+    def under(self, unit_id) -> "Scope":
+        """The part of this scope at ``unit_id`` and below (empty when the unit is not in it), from
+        the tree this scope was read from: no query."""
+        ids = _walk(self.children, [unit_id]) & self if unit_id in self else set()
+        return Scope(ids, frozenset([unit_id]) & self, self.children, bool(ids) and len(ids) >= len(self.units),
+                     self.tokens, self.units)
+
 
 # The user's row, every change token, and the user's own units beside the tree's: one round trip.
 # Read again after each commit (which expires the user), the user's role and units are current.
@@ -111,11 +118,6 @@ def _kept_tree(session, token):
         if token is not None:
             _TREES[key] = tree
     return tree
-
-
-def units_under(session, unit_id) -> set[int]:
-    """The unit and every unit below it."""
-    return _walk(_kept_tree(session, change_tokens.current(session, "unit_tree"))[1], [unit_id])
 
 
 def in_scope(session, query, column, scope):

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from models import db
 from workflow import permissions
-from workflow.access import levels_below, unit_scope, units_under
+from workflow.access import levels_below, unit_scope
 from workflow.errors import Forbidden
 
 
@@ -98,4 +98,4 @@ def unit_filter_choices(chosen=None):
 def units_under_chosen(chosen):
     """The units a list filtered by ``chosen`` covers: it and every unit below it, within the
     user's units (none when the unit is outside them)."""
-    return units_under(db.session, chosen) & my_units() if chosen in my_units() else set()
+    return my_units().under(chosen)
