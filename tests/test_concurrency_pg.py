@@ -240,3 +240,49 @@ def test_the_scheduler_race_is_covered_on_postgresql_too():
 
     assert hasattr(test_reminders, "test_two_schedulers_at_the_same_moment_send_each_reminder_once")
     assert hasattr(test_reminders, "two_schedulers")
+
+
+def test_an_audited_change_writes_its_rows_before_it_locks_the_chain_head(app, pg, org):
+    """audit.append writes the caller's pending rows first (their triggers lock a change token),
+    then locks the chain head, in every transaction alike: two administrators changing the calendar
+    at once both succeed instead of one of them dying in a deadlock (found in review: a removal
+    locked the head first and the token only at its commit, while an addition did the reverse)."""
+    from datetime import date
+
+    from models import CalendarOverride
+    from workflow import audit, calendar_admin, clock
+
+    admin_id = org.users["administrator"].id
+    db.session.add(CalendarOverride(day=date(2026, 5, 6), is_workday=True, name="test"))
+    db.session.commit()
+    first, result = Session(pg), {}
+    try:
+        actor = first.get(User, admin_id)
+        first.delete(first.get(CalendarOverride, date(2026, 5, 6)))  # pending: as calendar_admin.remove_override
+        audit.append(first, kind="calendar.changed", actor=actor, at=clock.now(), summary="removed")
+
+        def second():
+            with app.app_context(), Session(pg) as session:
+                try:
+                    calendar_admin.set_override(session, session.get(User, admin_id), date(2026, 5, 7), True, "test")
+                    result["second"] = "ok"
+                except BaseException as exc:
+                    result["second"] = repr(exc)
+
+        t = threading.Thread(target=second)
+        t.start()
+        deadline = time.monotonic() + 30  # until the second one waits for the head's lock (not a deadline of the app's)
+        while time.monotonic() < deadline and not db.session.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")):
+            db.session.rollback()
+            time.sleep(0.05)
+        first.commit()
+        t.join(timeout=JOIN_SECONDS)
+        assert not t.is_alive()
+    finally:
+        first.close()
+    assert result == {"second": "ok"}
+    db.session.expire_all()
+    assert db.session.get(CalendarOverride, date(2026, 5, 6)) is None
+    assert db.session.get(CalendarOverride, date(2026, 5, 7)) is not None
+    assert verify(db.session).intact

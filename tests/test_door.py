@@ -360,7 +360,9 @@ def test_a_step_reads_the_actor_scope_and_case_once_and_writes_each_row_once(org
     assert _state(case.id)[1] == version + 1, "the case is written once: one version"
     reads = [s for s in seen if s.startswith("SELECT")]
     writes = [s for s in seen if not s.startswith("SELECT")]
-    assert len(reads) == 3, seen  # actor + tokens + units; the case (locked); the chain head (locked)
+    assert len(reads) == 3, seen  # the case (locked); actor + tokens + units; the chain head (locked)
+    # The case is locked first: the scope and the tokens are read after any wait for the lock.
+    assert reads[0].startswith('SELECT "case".id') and reads[1].startswith("SELECT app_user.id"), reads
     assert not any("rule_set" in s or "change_token.token FROM" in s for s in seen), seen
     assert [w.replace('"', "") for w in writes] == [
         "INSERT INTO step_record", "UPDATE case SET", "INSERT INTO audit_event", "UPDATE audit_head SET"]

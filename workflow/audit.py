@@ -99,7 +99,10 @@ _INSERT_EVENT = insert(AuditEvent.__table__)
 
 
 def _locked_head(session) -> str:
-    """The chain head's hash, its row locked until the transaction ends (created at the first event)."""
+    """The chain head's hash, its row locked until the transaction ends (created at the first event).
+    The caller's pending changes are written first, as an ORM query would: rows and the locks their
+    triggers take (a change token) come before the head's lock, in every transaction alike."""
+    session.flush()
     last_hash = session.scalar(_LOCK_HEAD)
     if last_hash is None:
         session.execute(insert(_HEAD).values(id=1, last_hash=GENESIS))

@@ -77,11 +77,11 @@ def make_ctx(session, case, actor, data=None, now=None, calendar=None, tokens=No
     )
 
 
-def load_case_for(session, case_id, actor, lock=False, scope=None) -> Case:
+def load_case_for(session, case_id, actor, lock=False) -> Case:
     """The case if it is in the actor's units; otherwise NotFound (404), whether it exists or not."""
     from .permissions import load_in_scope
 
-    return load_in_scope(session, actor, Case, case_id, lock=lock, scope=scope)
+    return load_in_scope(session, actor, Case, case_id, lock=lock)
 
 
 def role_refusal(actor, allowed_roles) -> Forbidden:
@@ -147,9 +147,10 @@ def _concurrent(exc) -> bool:
 
 
 def _advance(session, case_id, trigger, actor, data, expected_version):
+    from .permissions import lock_in_scope
+
     now = clock.now()
-    scope = unit_scope(session, actor)
-    case = load_case_for(session, case_id, actor, lock=True, scope=scope)
+    case, scope = lock_in_scope(session, actor, Case, case_id)  # the scope and its tokens read after the lock
     workflow = workflow_for(case.track)
     if trigger not in workflow.triggers():
         raise NotFound(_("'%(trigger)s' is not an action of the %(track)s track.", trigger=trigger,

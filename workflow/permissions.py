@@ -346,6 +346,16 @@ def subject_id(rule, view_args, form):
 def load_in_scope(session, user, what, object_id, lock=False, scope=None):
     """The object (a Case, Cadre, Submission or Unit, or a SUBJECTS key) if it exists in the user's
     units; otherwise NotFound (404) — the same answer for "elsewhere" and "nowhere"."""
+    return _load_and_scope(session, user, what, object_id, lock, scope)[0]
+
+
+def lock_in_scope(session, user, what, object_id):
+    """(object, the user's scope): the object locked first, then the scope read, after any wait for
+    the lock, so that what changed meanwhile (units, tokens) is seen; then checked as above."""
+    return _load_and_scope(session, user, what, object_id, True, None)
+
+
+def _load_and_scope(session, user, what, object_id, lock, scope):
     subject = SUBJECTS[what] if isinstance(what, str) else _SUBJECT_OF_MODEL[what]
     number = object_id if isinstance(object_id, int) else (int(object_id) if str(object_id).isdecimal() else None)
     if number is None or number > 2**62:
@@ -354,10 +364,12 @@ def load_in_scope(session, user, what, object_id, lock=False, scope=None):
         obj = session.scalars(_locked_select(subject.model), {"id": number}).one_or_none()
     else:  # the identity map first: the permission check before the view has usually loaded it
         obj = session.get(subject.model, number, options=subject.page_options())
-    scope = unit_scope(session, user) if scope is None else scope
-    if obj is None or getattr(obj, subject.unit_attr) not in scope:
+    if obj is None:
         raise subject.not_found()
-    return obj
+    scope = unit_scope(session, user) if scope is None else scope
+    if getattr(obj, subject.unit_attr) not in scope:
+        raise subject.not_found()
+    return obj, scope
 
 
 @functools.cache
