@@ -69,6 +69,11 @@ def hot_statements(app):
     return groups
 
 
+def large_tables_scanned(plan, sizes):
+    """The tables over LARGE rows that ``plan`` scans sequentially (a quoted name too: "case")."""
+    return [t for t in re.findall(r'Seq Scan on "?(\w+)"?', plan) if sizes.get(t, 0) > LARGE]
+
+
 def explain(app, statements):
     from models import db
 
@@ -81,7 +86,7 @@ def explain(app, statements):
             for statement, parameters in statements:
                 cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
                 plan = "\n".join(r[0] for r in cursor.fetchall())
-                scans = [t for t in re.findall(r"Seq Scan on (\w+)", plan) if sizes.get(t, 0) > LARGE]
+                scans = large_tables_scanned(plan, sizes)
                 took = re.search(r"Execution Time: ([\d.]+) ms", plan)
                 out.append((statement, plan, scans, float(took.group(1)) if took else None))
             raw.rollback()

@@ -20,7 +20,7 @@ class Case(db.Model):
         CheckConstraint("track IN ('promotion', 'adjustment')", name="track_known"),
         CheckConstraint("version >= 1", name="version_positive"),
         Index("ix_case_unit_state", "unit_id", "state"),
-        # Chosen from the benchmark's query plans (migrations 0008, 0012): the reminder scan finds deadlines
+        # Chosen from the benchmark's query plans (migrations 0008, 0012, 0014): the reminder scan finds deadlines
         # by (due_kind, due_on); the case list filters by state and sorts by last change, due date or
         # reference, each read in its full order (the id breaks ties).
         Index("ix_case_due_kind_due_on", "due_kind", "due_on"),
@@ -29,6 +29,8 @@ class Case(db.Model):
         Index("ix_case_state_updated_at_id", "state", "updated_at", "id"),
         Index("ix_case_state_due_on_id", "state", "due_on", "id"),
         Index("ix_case_state_reference", "state", "reference"),
+        # A track without a state (migration 0014): counted from the index, sorted by last change.
+        Index("ix_case_track_updated_at_id", "track", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

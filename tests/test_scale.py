@@ -129,3 +129,15 @@ def test_refuses_a_database_that_holds_an_organization(province):
 def test_history_lies_in_the_past(province):
     latest = db.session.scalar(select(func.max(StepRecord.recorded_at)))
     assert latest <= clock.now() + timedelta(minutes=1)
+
+
+def test_the_plan_check_finds_a_sequential_scan_of_a_quoted_table():
+    """bench/explain.py (figure f): PostgreSQL quotes a table named like a keyword ("case"); such a
+    scan must count as well (it was missed until session 6, hiding the list's count by track)."""
+    from bench.explain import LARGE, large_tables_scanned
+
+    plan = ('Aggregate\n  ->  Limit\n        ->  Seq Scan on "case"  (cost=0.00..3382.00 rows=39930 width=4)\n'
+            '  ->  Seq Scan on unit  (cost=0.00..40.00 rows=2380 width=4)\n  ->  Seq Scan on cadre  (cost=0.00..1.00)')
+    sizes = {"case": LARGE + 1, "unit": 2380, "cadre": LARGE * 4}
+    assert large_tables_scanned(plan, sizes) == ["case", "cadre"]
+    assert large_tables_scanned("Index Only Scan using ix_case_track_updated_at_id on \"case\"", sizes) == []
