@@ -78,7 +78,8 @@ def unit_scope(session, user) -> Scope:
 
 
 def scope_of(session, user, rows) -> Scope:
-    """The scope from rows of (name, token, unit_id) as the queries above give them."""
+    """The scope from the rows of USER_TOKENS_AND_UNITS: (user, name, token, unit_id), one per token
+    (and per unit of the user on the tree's token's row)."""
     tokens = {row.name: row.token for row in rows if row.name is not None}  # (name, token, unit_id), the user aside
     if "unit_tree" in tokens:
         token = tokens["unit_tree"]

@@ -26,10 +26,6 @@ WATCHED = {
 }
 
 
-def all_current(session) -> dict:
-    """Every token as this transaction sees it: {name: token}."""
-    return dict(session.execute(select(ChangeToken.name, ChangeToken.token)).all())
-
 
 def current(session, name):
     """The token of ``name`` as this transaction sees it, or None when there is none."""

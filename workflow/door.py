@@ -71,10 +71,9 @@ def make_ctx(session, case, actor, data=None, now=None, calendar=None, tokens=No
         calendar = calendar or WorkingDays.from_db(session, tokens.get("calendar"))
     else:
         rules = rules_of(case.rule_set)
-    return _Ctx(
-        session=session, case=case, actor=actor, now=now, today=clock.local_date(now),
-        rules=rules, calendar=calendar or WorkingDays.from_db(session), data=data,
-    )
+        calendar = calendar or WorkingDays.from_db(session)
+    return _Ctx(session=session, case=case, actor=actor, now=now, today=clock.local_date(now), rules=rules,
+                calendar=calendar, data=data)
 
 
 def load_case_for(session, case_id, actor, lock=False) -> Case:
